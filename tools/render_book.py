@@ -1,0 +1,50 @@
+"""Render the book's site with Quarto, or say clearly why it cannot and what was done.
+
+Called by `make book` after every notebook has been executed (outputs saved) and cleaned.
+With Quarto on PATH: `nbdev-docs` renders the site into `_docs/` (checked: `_docs/index.html`).
+Without it: the notebooks are still processed into `_proc/` (what Quarto would render) and
+the script exits with status 3 and a message on how to install Quarto.
+"""
+import shutil, sys
+from pathlib import Path
+
+INSTALL = """Quarto is not installed, so the site was not rendered.
+
+What was done: every notebook in nbs/ was executed (slow cells included) with its outputs and
+figures saved, cleaned with nbdev-clean, the library exported, and _proc/ built by nbdev's
+notebook processing (the exact input Quarto renders).
+
+To render the site into _docs/:
+  * Linux (Debian/Ubuntu): download the .deb from https://quarto.org/docs/get-started/ and
+      sudo dpkg -i quarto-*-linux-amd64.deb
+    or, without root: download the .tar.gz there, unpack it and put its bin/ on PATH;
+  * macOS: brew install --cask quarto  (or the .pkg from the same page);
+  * Windows: the .msi from the same page.
+Then run `make book` again (or just `.venv/bin/nbdev-docs`). Preview locally with
+`.venv/bin/nbdev-preview`."""
+
+
+def main():
+    from nbdev.config import get_config
+    cfg = get_config()
+    if shutil.which("quarto"):
+        from nbdev.quarto import nbdev_docs
+        nbdev_docs.__wrapped__()
+        index = Path(cfg.doc_path) / "index.html"
+        if not index.exists(): sys.exit(f"Quarto ran but {index} was not produced.")
+        print(f"Site rendered: {index}")
+        return 0
+    from nbdev.quarto import refresh_quarto_yml
+    from nbdev.doclinks import _build_modidx
+    from nbdev.serve import proc_nbs
+    refresh_quarto_yml()
+    _build_modidx()
+    cache = proc_nbs()
+    n = len(list(Path(cache).glob("*.ipynb")))
+    print(f"Processed {n} notebooks into {cache}/.", file=sys.stderr)
+    print(INSTALL, file=sys.stderr)
+    return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
