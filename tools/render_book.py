@@ -2,7 +2,8 @@
 
 Called by `make book` after every notebook has been executed (outputs saved) and cleaned.
 With Quarto on PATH: `nbdev-docs` renders the site into `_docs/` (checked: `_docs/index.html`).
-Without it: the notebooks are still processed into `_proc/` (what Quarto would render) and
+`--proc-only` builds `_proc/` and stops (the test suite uses it to check the doc build).
+Without Quarto: the notebooks are still processed into `_proc/` (what Quarto would render) and
 the script exits with status 3 and a message on how to install Quarto.
 """
 import shutil, sys
@@ -24,9 +25,24 @@ Then run `make book` again (or just `.venv/bin/nbdev-docs`). Preview locally wit
 `.venv/bin/nbdev-preview`."""
 
 
-def main():
+def proc():
+    "What nbdev-proc-nbs does, without its attempt to install Quarto: refresh nbdev.yml, build `_proc/`."
+    from nbdev.quarto import refresh_quarto_yml
+    from nbdev.doclinks import _build_modidx
+    from nbdev.serve import proc_nbs
+    refresh_quarto_yml()
+    _build_modidx()
+    cache = proc_nbs()
+    print(f"Processed {len(list(Path(cache).glob('*.ipynb')))} notebooks into {cache}/.", file=sys.stderr)
+    return cache
+
+
+def main(argv):
     from nbdev.config import get_config
     cfg = get_config()
+    if "--proc-only" in argv:
+        proc()
+        return 0
     if shutil.which("quarto"):
         from nbdev.quarto import nbdev_docs
         nbdev_docs.__wrapped__()
@@ -34,17 +50,10 @@ def main():
         if not index.exists(): sys.exit(f"Quarto ran but {index} was not produced.")
         print(f"Site rendered: {index}")
         return 0
-    from nbdev.quarto import refresh_quarto_yml
-    from nbdev.doclinks import _build_modidx
-    from nbdev.serve import proc_nbs
-    refresh_quarto_yml()
-    _build_modidx()
-    cache = proc_nbs()
-    n = len(list(Path(cache).glob("*.ipynb")))
-    print(f"Processed {n} notebooks into {cache}/.", file=sys.stderr)
+    proc()
     print(INSTALL, file=sys.stderr)
     return 3
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

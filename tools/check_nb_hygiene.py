@@ -1,0 +1,48 @@
+"""Static checks that keep a notebook renderable by nbdev's doc build.
+
+nbdev's site build (`nbdev-proc-nbs`, `nbdev-docs`) re-executes, in a fresh kernel, only the exported cells,
+the `show_doc` cells and every cell that contains an import. A non-exported cell that mixes an import with
+other code therefore runs without the cells before it and fails. Rule checked here: a non-exported code cell
+that contains an import has only imports (and function/class definitions) at top level.
+Usage: python tools/check_nb_hygiene.py [NOTEBOOK ...]   (default: nbs/*.ipynb). Exit 1 if any problem.
+"""
+import ast, json, re, sys
+from pathlib import Path
+
+_EXPORT = re.compile(r"^\s*#\|\s*(export|exports|exporti|exec_doc)\b", re.M)
+_OK_TOP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
+
+
+def _code(src):
+    "Source with IPython magics/shell lines blanked so that `ast` can parse it."
+    return "\n".join("" if l.lstrip().startswith(("%", "!")) else l for l in src.splitlines())
+
+
+def problems(path):
+    nb = json.loads(Path(path).read_text())
+    out = []
+    for i, c in enumerate(nb["cells"]):
+        if c["cell_type"] != "code": continue
+        src = "".join(c["source"])
+        if _EXPORT.search(src): continue
+        try: tree = ast.parse(_code(src))
+        except SyntaxError as e:
+            out.append(f"cell {i}: does not parse: {e}"); continue
+        has_import = any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree))
+        if has_import and not all(isinstance(n, _OK_TOP) for n in tree.body):
+            first = src.strip().splitlines()[0][:70]
+            out.append(f"cell {i} ({first!r}): mixes imports with other code; move the imports to an imports-only cell")
+    return out
+
+
+def main(paths):
+    paths = paths or sorted(Path("nbs").glob("*.ipynb"))
+    bad = 0
+    for p in paths:
+        for msg in problems(p):
+            print(f"{p}: {msg}"); bad += 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
