@@ -10,9 +10,11 @@ STAMP  := $(VENV)/.installed-$(shell (sha256sum pyproject.toml 2>/dev/null || sh
 # pip arguments for torch: a CPU build (here a local wheel; on GitHub add --index-url https://download.pytorch.org/whl/cpu)
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
-# numpy's multi-threaded BLAS spends more time handing tiny matrices between threads than multiplying them
+# numpy's multi-threaded BLAS (and torch's OpenMP) spend more time handing tiny matrices between threads
 # (the book's networks are small); one BLAS thread makes every notebook 2-3x faster on a 2-core machine.
 export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: book test env sync-check clean
 

@@ -1,5 +1,6 @@
 import os
-# Before numpy is imported: one BLAS thread (the book's matrices are tiny; threads only add hand-off cost),
-# and a non-interactive matplotlib backend.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Before numpy/torch are imported: one BLAS/OpenMP thread (the book's matrices are tiny, and on a busy 2-core
+# machine thread hand-off makes them up to ~80x slower), and a non-interactive matplotlib backend.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
