@@ -1,0 +1,167 @@
+"""Property tests for dlnotes.beam: greedy / beam / exhaustive search agree where they must, batched == simple."""
+import math, subprocess, sys
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+from dlnotes.beam import (Hypothesis, NGramTable, beam_search, beam_search_batched, exhaustive_search,
+                          greedy_search, length_normalized, lm_step_fns, train_char_lm, zen_text)
+
+SETTINGS = dict(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+models = st.builds(lambda V, ctx, temp, seed: NGramTable.random(V, context=ctx, temperature=temp, seed=seed),
+                   st.integers(2, 5), st.integers(1, 3), st.sampled_from([0.3, 0.7, 1.0, 2.0]), st.integers(0, 10**6))
+alphas = st.sampled_from([0.0, 0.6, 1.0])
+styles = st.sampled_from(["gnmt", "simple"])
+
+
+def rescore(step_fn, bos, tokens):
+    "Sum of log-probabilities of `tokens`, one model call per token."
+    return sum(float(step_fn([(bos, *tokens[:t])])[0, tokens[t]]) for t in range(len(tokens)))
+
+
+def key(h, alpha, style): return length_normalized(h.score, len(h.tokens), alpha, style)
+
+
+@settings(**SETTINGS)
+@given(models, st.integers(1, 5), st.integers(0, 1))
+def test_width_one_is_greedy(m, max_len, eos):
+    test = beam_search(m, 1, m.bos, eos, max_len)
+    assert test == [greedy_search(m, m.bos, eos, max_len)]
+    assert beam_search_batched(m.batched, 1, m.bos, eos, max_len) == test
+
+
+@settings(**SETTINGS)
+@given(models, st.integers(1, 4), st.integers(1, 6), alphas, styles)
+def test_beam_never_beats_exhaustive_and_is_exact_when_wide(m, max_len, k, alpha, style):
+    V = m.vocab_size
+    exact = exhaustive_search(m, m.bos, 0, max_len, V, length_penalty=alpha, lp_style=style)
+    best = beam_search(m, k, m.bos, 0, max_len, length_penalty=alpha, lp_style=style)
+    assert key(best[0], alpha, style) <= key(exact[0], alpha, style) + 1e-12
+    assert best[0] in exact  # it is one of the candidates, with the same score
+    wide = beam_search(m, V ** (max_len - 1), m.bos, 0, max_len, length_penalty=alpha, lp_style=style)
+    assert wide[0] == exact[0]
+
+
+@settings(**SETTINGS)
+@given(models, st.integers(1, 5), st.integers(1, 10), alphas, styles)
+def test_batched_equals_simple(m, max_len, k, alpha, style):
+    a = beam_search(m, k, m.bos, 0, max_len, length_penalty=alpha, lp_style=style)
+    b = beam_search_batched(m.batched, k, m.bos, 0, max_len, length_penalty=alpha, lp_style=style)
+    assert [h.tokens for h in a] == [h.tokens for h in b]
+    np.testing.assert_allclose([h.score for h in a], [h.score for h in b], rtol=0, atol=1e-12)
+    assert [h.finished for h in a] == [h.finished for h in b]
+
+
+@settings(**SETTINGS)
+@given(st.integers(2, 5), st.integers(1, 2), st.integers(0, 10**6), st.integers(1, 4), st.integers(1, 8))
+def test_zero_probabilities_are_never_chosen(V, ctx, seed, max_len, k):
+    # tables with -inf entries (probability 0), every row keeping at least one possible token
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(V + 1,) * ctx + (V,))
+    mask = rng.random(z.shape) < 0.4
+    mask[..., rng.integers(V)] = False
+    z = np.where(mask, -np.inf, z)
+    m = NGramTable(z - np.logaddexp.reduce(z, axis=-1, keepdims=True))
+    exact = exhaustive_search(m, m.bos, 0, max_len, V)
+    for h in beam_search(m, k, m.bos, 0, max_len) + [greedy_search(m, m.bos, 0, max_len)]:
+        assert math.isfinite(h.score) and h in exact
+    b = beam_search_batched(m.batched, k, m.bos, 0, max_len)
+    np.testing.assert_allclose([h.score for h in beam_search(m, k, m.bos, 0, max_len)], [h.score for h in b], atol=1e-12)
+
+
+@settings(**SETTINGS)
+@given(models, st.integers(1, 5), st.integers(1, 8), alphas)
+def test_hypotheses_are_consistent(m, max_len, k, alpha):
+    hyps = beam_search(m, k, m.bos, 0, max_len, length_penalty=alpha)
+    assert 1 <= len(hyps) <= k
+    assert len({h.tokens for h in hyps}) == len(hyps)
+    keys = [key(h, alpha, "gnmt") for h in hyps]
+    assert keys == sorted(keys, reverse=True)
+    for h in hyps:
+        assert 1 <= len(h.tokens) <= max_len
+        assert h.finished == (h.tokens[-1] == 0)
+        assert (0 not in h.tokens[:-1])  # EOS only at the end
+        assert h.finished or len(h.tokens) == max_len
+        assert math.isclose(h.score, rescore(m, m.bos, h.tokens), abs_tol=1e-12)
+
+
+@settings(**SETTINGS)
+@given(models, st.integers(1, 4))
+def test_exhaustive_candidates_form_a_distribution(m, max_len):
+    # sequences ending in EOS at length <= max_len, plus cut ones of length max_len: their probabilities sum to 1
+    every = exhaustive_search(m, m.bos, 0, max_len, m.vocab_size)
+    assert math.isclose(sum(math.exp(h.score) for h in every), 1.0, rel_tol=1e-9)
+
+
+@settings(**SETTINGS)
+@given(models, st.integers(1, 4), styles)
+def test_best_length_grows_with_alpha(m, max_len, style):
+    lengths = [len(exhaustive_search(m, m.bos, 0, max_len, m.vocab_size, length_penalty=a, lp_style=style, n_best=1)[0].tokens)
+               for a in (0.0, 0.3, 1.0, 3.0)]
+    assert lengths == sorted(lengths)
+
+
+def test_wider_beam_can_be_worse():
+    # the hand-made trap of the notebook: greedy 1/6, width 2 only 0.14
+    T = ["</s>", "A", "B", "a1", "a2", "a3", "b1", "b2", "c"]
+    rows = {None: {"A": .5, "B": .4, "</s>": .1}, "A": {"a1": 1/3, "a2": 1/3, "a3": 1/3}, "B": {"b1": .5, "b2": .5},
+            "b1": {"</s>": .7, "c": .3}, "b2": {"</s>": .7, "c": .3}}
+    def step(prefixes):
+        out = np.full((len(prefixes), len(T)), -np.inf)
+        for i, p in enumerate(prefixes):
+            for w, pr in rows.get(T[p[-1]] if len(p) > 1 else None, {"</s>": 1.0}).items(): out[i, T.index(w)] = math.log(pr)
+        return out
+    s = {k: beam_search(step, k, len(T), 0, 4)[0].score for k in (1, 2, 3)}
+    assert math.isclose(math.exp(s[1]), 1 / 6) and math.isclose(math.exp(s[2]), 0.14) and s[3] == s[1]
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda m: beam_search(m, 0, m.bos, 0, 3), "beam_width must be >= 1"),
+    (lambda m: beam_search(m, True, m.bos, 0, 3), "beam_width must be an int"),
+    (lambda m: beam_search_batched(m.batched, 0, m.bos, 0, 3), "beam_width must be >= 1"),
+    (lambda m: greedy_search(m, m.bos, 0, 0), "max_len must be >= 1"),
+    (lambda m: beam_search_batched(m.batched, 2, m.bos, 0, -1), "max_len must be >= 1"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 0, 3), "max_len must be >= 1"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 3, 4), "shape (1, 4)"),
+    (lambda m: beam_search(lambda ps: m(ps)[:, :, None], 2, m.bos, 0, 3), "shape (1, vocab_size)"),
+    (lambda m: beam_search(lambda ps: m(ps)[:1].repeat(len(ps) + 1, 0), 2, m.bos, 0, 3), "for 1 prefixes"),
+    (lambda m: beam_search(lambda ps: np.where(True, np.nan, m(ps)), 2, m.bos, 0, 3), "NaN"),
+    (lambda m: beam_search_batched(lambda x: torch.full((len(x), 3), float("nan")), 2, m.bos, 0, 3), "NaN"),
+    (lambda m: greedy_search(lambda ps: m(ps) + 1.0, m.bos, 0, 3), "apply log_softmax"),
+    (lambda m: beam_search(lambda ps: np.full((len(ps), 3), -np.inf), 2, m.bos, 0, 3), "-inf"),
+    (lambda m: beam_search(m, 2, m.bos, 7, 3), "eos=7 is not a token"),
+    (lambda m: beam_search(m, 2, m.bos, 0, 3, length_penalty=float("nan")), "length_penalty"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 20, 3), "exceeds max_candidates"),
+])
+def test_bad_input_is_named(call, msg):
+    m = NGramTable.random(3, context=1, seed=0)
+    with pytest.raises((ValueError, TypeError), match=None) as e:
+        call(m)
+    assert msg in str(e.value), str(e.value)
+
+
+def test_char_lm_is_seeded_and_batched_matches_lists():
+    text = zen_text()
+    m1, chars, l1 = train_char_lm(text, steps=30, seed=3)
+    m2, _, l2 = train_char_lm(text, steps=30, seed=3)
+    assert l1 == l2 and l1[-1] < l1[0]
+    step_fn, step_b = lm_step_fns(m1, [chars.index(c) for c in "\nSimple is "])
+    bos, nl = len(chars), chars.index("\n")
+    lp = step_fn([(bos,), (bos,)])
+    assert lp.shape == (2, len(chars)) and np.allclose(np.exp(lp).sum(1), 1)
+    for k in (1, 3):
+        a, b = beam_search(step_fn, k, bos, nl, 12), beam_search_batched(step_b, k, bos, nl, 12)
+        assert [h.tokens for h in a] == [h.tokens for h in b]
+        np.testing.assert_allclose([h.score for h in a], [h.score for h in b], atol=1e-9)
+
+
+def test_zen_text_is_silent(capsys):
+    assert zen_text().startswith("The Zen of Python")
+    assert capsys.readouterr().out == ""
+
+
+def test_import_does_not_import_torch():
+    code = "import sys, dlnotes.beam; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
