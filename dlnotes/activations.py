@@ -70,7 +70,7 @@ class Linear(Module):
     def parameters(self): return [self.weight] + ([self.bias] if self.bias is not None else [])
     def extra_repr(self): return f"n_in={self.n_in}, n_out={self.n_out}, bias={self.bias is not None}"
 
-# %% ../nbs/03_activations.ipynb #c49a6948
+# %% ../nbs/03_activations.ipynb #0a039491
 def _linear_forward(self, x):
     x = np.asarray(x, dtype=self.weight.data.dtype)
     if x.ndim == 0 or x.shape[-1] != self.n_in:
@@ -79,7 +79,8 @@ def _linear_forward(self, x):
     y = x @ self.weight.data.T
     return y + self.bias.data if self.bias is not None else y
 
-def _linear_backward(self, grad_out):
+def _linear_backward_params(self, grad_out):
+    "Accumulate dL/dW = GᵀX and dL/db = Σ G only; returns G (as an array of the weights' dtype)."
     if self._x is None: raise RuntimeError("Linear.backward called before forward")
     g = np.asarray(grad_out, dtype=self.weight.data.dtype)
     if g.shape != self._x.shape[:-1] + (self.n_out,):
@@ -87,11 +88,15 @@ def _linear_backward(self, grad_out):
     g2, x2 = g.reshape(-1, self.n_out), self._x.reshape(-1, self.n_in)
     self.weight.grad += g2.T @ x2          # dL/dW = Gᵀ X, accumulated
     if self.bias is not None: self.bias.grad += g2.sum(0)   # dL/db = Σ over the batch
-    return g @ self.weight.data            # dL/dX = G W
+    return g
+
+def _linear_backward(self, grad_out):
+    return _linear_backward_params(self, grad_out) @ self.weight.data   # dL/dX = G W
 
 Linear.forward, Linear.backward = _linear_forward, _linear_backward
+Linear.backward_params = _linear_backward_params  # for a first layer, whose input needs no gradient
 
-# %% ../nbs/03_activations.ipynb #5d0dd975
+# %% ../nbs/03_activations.ipynb #c3bf23ff
 def _arr(x, name="x"):
     "`x` as a float array (float64 unless already floating)."
     a = np.asarray(x)
@@ -99,14 +104,22 @@ def _arr(x, name="x"):
     if a.dtype.kind in "biu": return a.astype(np.float64)
     raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
 
+def _sigmoid_parts(x):
+    "σ(x) and e = e^{-|x|} (≤ 1, never overflows); σ(x) = 1/(1+e) for x ≥ 0 and e/(1+e) otherwise."
+    e = np.exp(-np.abs(x)); r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r), e
+
+def _sigmoid_prime_e(e):
+    "σ′(x) = σ(|x|)·σ(−|x|) from e = e^{-|x|}: two correctly rounded factors keep it ≤ 1/4 and exact in both tails."
+    p = 1 + e; return (1 / p) * (e / p)
+
 def sigmoid(x): # input array
     "Logistic sigmoid σ(x) = 1/(1+e^{-x}), computed without overflow for any x."
-    x = _arr(x); e = np.exp(-np.abs(x))  # e <= 1: never overflows
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return _sigmoid_parts(_arr(x))[0]
 
 def sigmoid_prime(x): # input array
     "Derivative σ'(x) = σ(x)·σ(−x) (= σ(x)(1−σ(x)), accurate in both tails)."
-    x = _arr(x); return sigmoid(x) * sigmoid(-x)
+    return _sigmoid_prime_e(np.exp(-np.abs(_arr(x))))
 
 # %% ../nbs/03_activations.ipynb #1710c41f
 def tanh(x): # input array
@@ -181,7 +194,7 @@ def log_softmax(x, # input array (logits)
     z = x - np.max(x, axis=dim, keepdims=True)
     return z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
 
-# %% ../nbs/03_activations.ipynb #6b64cca8
+# %% ../nbs/03_activations.ipynb #ceaee6b8
 class _Elementwise(Module):
     "An activation layer y = f(x) elementwise, with backward grad_out ⊙ f′(x)."
     _f = _fprime = None
@@ -192,8 +205,13 @@ class _Elementwise(Module):
         return np.asarray(grad_out) * type(self)._fprime(self._x)
 
 class Sigmoid(_Elementwise):
-    "Layer form of `sigmoid`."
+    "Layer form of `sigmoid`; keeps e^{-|x|} from forward so that backward costs one multiply-divide."
     _f, _fprime = staticmethod(sigmoid), staticmethod(sigmoid_prime)
+    def forward(self, x):
+        self._x = _arr(x); y, self._e = _sigmoid_parts(self._x); return y
+    def backward(self, grad_out):
+        if self._x is None: raise RuntimeError("Sigmoid.backward called before forward")
+        return np.asarray(grad_out) * _sigmoid_prime_e(self._e)
 class Tanh(_Elementwise):
     "Layer form of `tanh`."
     _f, _fprime = staticmethod(tanh), staticmethod(tanh_prime)

@@ -138,7 +138,7 @@ def nll_loss(input, # log-probabilities (N, C) or (C,), e.g. from `log_softmax`
     "Negative log-likelihood −input[target], like `torch.nn.functional.nll_loss`."
     return _reduce(_nll(*_class_targets(input, target)), _check_reduction(reduction))
 
-# %% ../nbs/04_losses.ipynb #7471605e
+# %% ../nbs/04_losses.ipynb #f06619ad
 class Loss:
     "Base of the loss objects: `forward(input, target)` returns the loss and caches; `backward()` returns dL/dinput."
     _args = _terms = _grad = None
@@ -155,20 +155,21 @@ class Loss:
         input, target = self._cache
         d = type(self)._grad(input, target)
         w = _term_weights(d.shape[:-1] if self._per_row else d.shape, self.reduction, grad_out)
-        w = w.astype(d.dtype, copy=False)  # keep float32 gradients float32
+        if np.ndim(w) == 0: return d * d.dtype.type(w)  # one factor for every term; keeps float32 float32
+        w = w.astype(d.dtype, copy=False)
         return d * (w[..., None] if self._per_row else w)
     def __repr__(self): return f"{type(self).__name__}(reduction={self.reduction!r})"
 
-# %% ../nbs/04_losses.ipynb #1da5c679
+# %% ../nbs/04_losses.ipynb #f58c14f5
 def _term_weights(shape, reduction, grad_out):
-    "dL/dterm for each term under `reduction`, times the upstream gradient."
+    "dL/dterm under `reduction` times the upstream gradient: an array for 'none', else one scalar for all terms."
     if reduction == "none":
         g = np.ones(shape) if grad_out is None else np.asarray(grad_out, dtype=np.float64)
         if g.shape != shape: raise ValueError(f"grad_out must have the loss terms' shape {shape}, got {g.shape}")
         return g
     g = 1.0 if grad_out is None else float(grad_out)
     n = {"sum": 1, "mean": int(np.prod(shape)), "batchmean": shape[0] if len(shape) else 1}[reduction]
-    return np.full(shape, g / max(n, 1))
+    return g / max(n, 1)
 
 # %% ../nbs/04_losses.ipynb #cf8f44a2
 def _subclass(name, args, terms, grad, doc):
