@@ -5,7 +5,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from check_nb_hygiene import problems  # noqa: E402
+from check_nb_hygiene import problems, output_problems  # noqa: E402
 
 NBS = sorted((ROOT / "nbs").glob("*.ipynb"))
 
@@ -17,12 +17,8 @@ def test_imports_in_cells_of_their_own(nb):
 
 @pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
 def test_saved_outputs_render(nb):
-    "Committed executed: no saved errors, every plotting cell has its image (shared/tools/nb_outputs.py rules)."
-    tool = ROOT.parent / "shared" / "tools" / "nb_outputs.py"
-    if not tool.exists(): pytest.skip("shared/tools/nb_outputs.py not beside the checkout")
-    sys.path.insert(0, str(tool.parent))
-    import nb_outputs
-    assert nb_outputs.problems(nb) == []
+    "Committed executed: no saved errors, every plotting cell has its image, no chapter left unexecuted."
+    assert output_problems(nb) == []
 
 
 def test_docs_build_processes_every_notebook():

@@ -1,9 +1,11 @@
-"""Static checks that keep a notebook renderable by nbdev's doc build.
+"""Static checks that keep a notebook renderable by nbdev's doc build and its saved outputs worth reading.
 
 nbdev's site build (`nbdev-proc-nbs`, `nbdev-docs`) re-executes, in a fresh kernel, only the exported cells,
 the `show_doc` cells and every cell that contains an import. A non-exported cell that mixes an import with
 other code therefore runs without the cells before it and fails. Rule checked here: a non-exported code cell
 that contains an import has only imports (and function/class definitions) at top level.
+The site shows the outputs saved in the notebooks, so also: no saved error, every (visible) plotting cell has
+its image, and every chapter was executed before it was committed.
 Usage: python tools/check_nb_hygiene.py [NOTEBOOK ...]   (default: nbs/*.ipynb). Exit 1 if any problem.
 """
 import ast, json, re, sys
@@ -35,11 +37,30 @@ def problems(path):
     return out
 
 
+_PLOT = re.compile(r"\b(plt\.|plot_\w*\(|\.plot\(|\.imshow\(|\.hist\(|\.scatter\(|\.contour|show_images\()")
+
+
+def output_problems(path):
+    "Saved outputs that would render broken: errors, plotting cells without an image, a chapter never executed."
+    nb = json.loads(Path(path).read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    out, n_out = [], 0
+    for i, c in enumerate(code):
+        src, outs = "".join(c["source"]), c.get("outputs", [])
+        n_out += len(outs)
+        if any(o.get("output_type") == "error" for o in outs): out.append(f"code cell {i}: saved an error output")
+        if re.search(r"#\|\s*(export|hide)", src): continue
+        images = any({"image/png", "image/svg+xml"} & set(o.get("data", {})) for o in outs)
+        if _PLOT.search(src) and not images: out.append(f"code cell {i}: draws a plot but has no saved image")
+    if code and n_out == 0 and Path(path).stem != "index": out.append("no saved outputs at all (never executed?)")
+    return out
+
+
 def main(paths):
     paths = paths or sorted(Path("nbs").glob("*.ipynb"))
     bad = 0
     for p in paths:
-        for msg in problems(p):
+        for msg in problems(p) + output_problems(p):
             print(f"{p}: {msg}"); bad += 1
     return 1 if bad else 0
 
