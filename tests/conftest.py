@@ -4,3 +4,10 @@ import os
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Hypothesis: no per-example deadline (CI machines are noisy) and a fixed example sequence, so that a run is
+# reproducible like everything else in the book; `HYPOTHESIS_PROFILE=explore pytest` searches afresh.
+from hypothesis import settings
+settings.register_profile("dlnotes", deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("explore", deadline=None, derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dlnotes"))
