@@ -26,7 +26,7 @@ class DataSplits(NamedTuple):
     valid: Split # chooses hyper-parameters and early stopping (验证集)
     test: Split # reported once at the end (测试集)
 
-# %% ../nbs/90_data.ipynb #77305d0f
+# %% ../nbs/90_data.ipynb #f490e767
 def _check_frac(name, v):
     "Validate a split fraction."
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not 0 <= v < 1:
@@ -34,7 +34,8 @@ def _check_frac(name, v):
     return float(v)
 
 def stratified_split(y, # int labels, shape (n,)
-                     valid_frac=0.2, test_frac=0.2, # shares of each class for validation and test
+                     valid_frac=0.2, # share of each class for validation
+                     test_frac=0.2, # share of each class for test
                      seed=0): # seed of the shuffle
     "Indices `(train, valid, test)` that keep each class's share the same in every split."
     vf, tf = _check_frac("valid_frac", valid_frac), _check_frac("test_frac", test_frac)

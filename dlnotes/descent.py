@@ -144,7 +144,7 @@ def mse_with_grad(y_pred, # predictions, shape (B,)
     r = y_pred - y
     return float(np.mean(r * r)), 2 * r / r.size
 
-# %% ../nbs/02_descent.ipynb #29f8e3e1
+# %% ../nbs/02_descent.ipynb #eea8e2d0
 class QuadraticModel:
     "The model ŷ = w1·x² + w2·x + w3 with three scalar `Parameter`s; `forward` caches x, `backward` fills the grads."
     def __init__(self, w=None, # initial (w1, w2, w3); None draws them from N(0, 1)
@@ -152,10 +152,15 @@ class QuadraticModel:
         w = np.random.default_rng(seed).normal(size=3) if w is None else np.asarray(w, dtype=np.float64)
         if w.shape != (3,): raise ValueError(f"w must be three numbers (w1, w2, w3), got shape {w.shape}")
         self.w1, self.w2, self.w3 = (Parameter(v, f"w{i}") for i, v in enumerate(w, 1))
-    def parameters(self): return [self.w1, self.w2, self.w3]
+    def parameters(self):
+        "The trainable `Parameter`s [w1, w2, w3], for an optimizer."
+        return [self.w1, self.w2, self.w3]
     @property
-    def weights(self): return np.array([float(p.data) for p in self.parameters()])
-    def forward(self, x):
+    def weights(self):
+        "The current (w1, w2, w3) as a float64 array (a copy)."
+        return np.array([float(p.data) for p in self.parameters()])
+    def forward(self, x): # inputs, any shape
+        "Predictions ŷ = w1·x² + w2·x + w3 (same shape as `x`); caches `x` for `backward`."
         self.x = np.asarray(x, dtype=np.float64)
         return self.w1.data * self.x**2 + self.w2.data * self.x + self.w3.data
     __call__ = forward
@@ -165,6 +170,7 @@ class QuadraticModel:
         self.w1.grad += np.sum(g * x**2); self.w2.grad += np.sum(g * x); self.w3.grad += np.sum(g)
         return g * (2 * self.w1.data * x + self.w2.data)
     def zero_grad(self):
+        "Set the gradient of every parameter to zero."
         for p in self.parameters(): p.zero_grad()
 
 # %% ../nbs/02_descent.ipynb #24feff94
@@ -175,9 +181,10 @@ class TrainLog(NamedTuple):
     valid_loss: np.ndarray # validation loss at epochs 0, 1, … (empty without `valid`)
     weights: np.ndarray # (w1, w2, w3) at epochs 0, 1, …, shape (epochs + 1, 3)
 
-# %% ../nbs/02_descent.ipynb #c07f9d93
+# %% ../nbs/02_descent.ipynb #bfa44378
 def train_quadratic(model, # a `QuadraticModel`, trained in place
-                    x, y, # training inputs and targets, shape (N,)
+                    x, # training inputs, shape (N,)
+                    y, # training targets, shape (N,)
                     lr, # learning rate
                     epochs, # passes over the training set
                     batch_size=None, # examples per update; None: N (full-batch GD)

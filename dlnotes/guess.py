@@ -31,13 +31,14 @@ def describe(feedback): # a feedback value: a sign (-1, 0, +1) or a signed diffe
     feedback = _as_int(feedback, "feedback")
     return "too low" if feedback > 0 else "too high" if feedback < 0 else "correct"
 
-# %% ../nbs/00_guess.ipynb #2113a9c3
+# %% ../nbs/00_guess.ipynb #f796532a
 class GameOverError(RuntimeError):
     "Raised by `GuessingGame.guess` once the game is solved or out of guesses."
 
 class GuessingGame:
     "Guess a whole number in `[low, high]`; each guess gets feedback pointing toward the target."
-    def __init__(self, low=0, high=100, # the range of possible targets, both ends included
+    def __init__(self, low=0, # the smallest possible target
+                 high=100, # the largest possible target (both ends included)
                  target=None, # the number to guess; None draws one uniformly with `seed`
                  max_guesses=None, # guesses allowed (None: unlimited)
                  feedback="direction", # "direction": sign of target − guess; "difference": target − guess
@@ -78,7 +79,7 @@ class GuessingGame:
                 f"max_guesses={self.max_guesses}): {self.n_guesses} guesses, "
                 f"{'solved' if self.solved else 'over' if self.over else 'playing'}")
 
-# %% ../nbs/00_guess.ipynb #80a54175
+# %% ../nbs/00_guess.ipynb #e3094ada
 def _rng(rng, seed):
     "The generator `rng`, or a new one from `seed`."
     if rng is not None and seed is not None: raise ValueError("give seed or rng, not both")
@@ -93,7 +94,8 @@ def linear_search(game): # a GuessingGame (any feedback)
     return game.guesses[start:]
 
 def random_guess(game, # a GuessingGame (any feedback)
-                 seed=None, rng=None): # seed, or a np.random.Generator
+                 seed=None, # seed of a new generator (give `seed` or `rng`, not both)
+                 rng=None): # a np.random.Generator to draw from
     "Guess numbers of the range in a random order without repeating; returns the guesses made."
     start, rng = game.n_guesses, _rng(rng, seed)
     for n in rng.permutation(np.arange(game.low, game.high + 1)):
@@ -126,9 +128,10 @@ def use_difference(game, # a GuessingGame with feedback="difference"
     return game.guesses[start:]
 use_difference.feedback = "difference"  # the feedback `play` gives this strategy by default
 
-# %% ../nbs/00_guess.ipynb #9af07ab5
+# %% ../nbs/00_guess.ipynb #aecfa26b
 def random_narrowing(game, # a GuessingGame (direction or difference feedback)
-                     seed=None, rng=None): # seed, or a np.random.Generator
+                     seed=None, # seed of a new generator (give `seed` or `rng`, not both)
+                     rng=None): # a np.random.Generator to draw from
     "Guess uniformly among the numbers not yet ruled out; returns the guesses made."
     start, lo, hi, rng = game.n_guesses, game.low, game.high, _rng(rng, seed)
     while not game.over:
@@ -138,9 +141,11 @@ def random_narrowing(game, # a GuessingGame (direction or difference feedback)
         elif fb < 0: hi = n - 1
     return game.guesses[start:]
 
-# %% ../nbs/00_guess.ipynb #ee4869fe
+# %% ../nbs/00_guess.ipynb #6f8d4fe9
 def play(strategy, # a strategy: strategy(game, **kwargs) plays the game
-         low=0, high=100, target=None, # the game's range and target (None: drawn with `seed`)
+         low=0, # the smallest possible target
+         high=100, # the largest possible target
+         target=None, # the number to guess (None: drawn with `seed`)
          feedback=None, # None: the strategy's `feedback` attribute if it has one, else "direction"
          max_guesses=None, # guesses allowed (None: unlimited)
          seed=None, # seed for drawing the target
@@ -152,7 +157,8 @@ def play(strategy, # a strategy: strategy(game, **kwargs) plays the game
     return game
 
 def count_guesses(strategy, # a strategy, as for `play`
-                  low=0, high=100, # the range; every target in it is played once
+                  low=0, # the smallest target
+                  high=100, # the largest target; every target low…high is played once
                   **kwargs): # passed to `play` (feedback=, max_guesses=, rng=, first=…)
     "Guesses `strategy` needs for each target low…high, as an int array of length high − low + 1."
     return np.array([play(strategy, low, high, t, **kwargs).n_guesses for t in range(low, high + 1)])
@@ -181,7 +187,7 @@ def _read_guess(game, stdin, say):
         except ValueError: say(f"Please type a whole number from {game.low} to {game.high} "
                                f"(got {text!r}); that did not count.")
 
-# %% ../nbs/00_guess.ipynb #c228323d
+# %% ../nbs/00_guess.ipynb #b9ff4990
 def _play(game, stdin, say):
     "The game loop: read guesses, answer them, end with the result; returns the exit code 0."
     plural = lambda k: f"{k} guess{'es' * (k != 1)}"
@@ -196,7 +202,8 @@ def _play(game, stdin, say):
     return 0
 
 def main(argv=None, # command-line arguments (default: sys.argv[1:])
-         stdin=None, stdout=None): # text streams (default: sys.stdin, sys.stdout)
+         stdin=None, # text stream to read guesses from (default: sys.stdin)
+         stdout=None): # text stream to write to (default: sys.stdout)
     "Play the guessing game in a terminal (the `dlnotes-guess` command); returns the exit code."
     p = _parser(); args = p.parse_args(argv)
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout

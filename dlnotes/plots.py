@@ -27,10 +27,13 @@ def new_ax(ax=None, # axes to draw on; None makes a new figure
     "Return `ax`, or the single axes of a new figure."
     return ax if ax is not None else subplots(size=size)[1]
 
-# %% ../nbs/91_plots.ipynb #8fb804f3
+# %% ../nbs/91_plots.ipynb #b37a88bf
 def label_ax(ax, # the axes to label
-             title=None, xlabel=None, ylabel=None, # texts (None leaves as is)
-             logx=False, logy=False, # log scales
+             title=None, # axes title (None leaves it as is)
+             xlabel=None, # x-axis label (None leaves it as is)
+             ylabel=None, # y-axis label (None leaves it as is)
+             logx=False, # log scale on x
+             logy=False, # log scale on y
              legend=None): # True/False, or None: a legend if any artist has a label
     "Set title, axis labels, log scales and legend of `ax`; returns `ax`."
     if title is not None: ax.set_title(title)
@@ -43,7 +46,7 @@ def label_ax(ax, # the axes to label
     ax.grid(True, alpha=0.3)
     return ax
 
-# %% ../nbs/91_plots.ipynb #30c2dfc4
+# %% ../nbs/91_plots.ipynb #5a5c94eb
 def _xy(v, start):
     "Split a curve given as `y` or `(x, y)` into finite float arrays."
     if isinstance(v, tuple) and len(v) == 2: x, y = np.asarray(v[0], float), np.asarray(v[1], float)
@@ -54,8 +57,11 @@ def _xy(v, start):
 
 def plot_curves(curves, # mapping label -> y sequence or (x, y); or one sequence
                 ax=None, # axes to draw on
-                title=None, xlabel="epoch", ylabel=None, # texts
-                logx=False, logy=False, # log scales
+                title=None, # axes title
+                xlabel="epoch", # x-axis label
+                ylabel=None, # y-axis label
+                logx=False, # log scale on x
+                logy=False, # log scale on y
                 start=1, # x of the first point when only y is given
                 styles=None, # mapping label -> dict of `ax.plot` keywords
                 **kwargs): # keywords for every `ax.plot` call
@@ -68,15 +74,18 @@ def plot_curves(curves, # mapping label -> y sequence or (x, y); or one sequence
         ax.plot(x, y, label=label, **{**kwargs, **styles.get(label, {})})
     return label_ax(ax, title, xlabel, ylabel, logx, logy)
 
-# %% ../nbs/91_plots.ipynb #7dae575f
+# %% ../nbs/91_plots.ipynb #d95a2419
 def plot_function(f, # vectorised function of a 1-D array
-                  lo=-5.0, hi=5.0, # the x interval
+                  lo=-5.0, # left end of the x interval
+                  hi=5.0, # right end of the x interval
                   ax=None, # axes to draw on
                   derivative=None, # optional vectorised derivative of `f`, drawn dashed
                   label=None, # legend label of `f` (derivative gets label + "′")
                   shade=(), # x intervals `(a, b)` to shade
                   n=401, # number of sample points
-                  title=None, xlabel="x", ylabel=None, # texts
+                  title=None, # axes title
+                  xlabel="x", # x-axis label
+                  ylabel=None, # y-axis label
                   **kwargs): # keywords for `ax.plot` of `f`
     "Plot `f` (and its `derivative`) on `[lo, hi]`; returns the axes."
     if not hi > lo: raise ValueError(f"need lo < hi, got lo={lo}, hi={hi}")
@@ -88,16 +97,19 @@ def plot_function(f, # vectorised function of a 1-D array
     for a, b in shade: ax.axvspan(a, b, color="grey", alpha=0.15, lw=0)
     return label_ax(ax, title, xlabel, ylabel)
 
-# %% ../nbs/91_plots.ipynb #31244ed1
+# %% ../nbs/91_plots.ipynb #9129d20e
 def plot_contours(f, # f(X, Y) -> Z on meshgrid arrays
-                  xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), # the window
+                  xlim=(-2.0, 2.0), # x range (lo, hi) of the window
+                  ylim=(-2.0, 2.0), # y range (lo, hi) of the window
                   ax=None, # axes to draw on
                   paths=None, # mapping label -> array (steps, 2) of points
                   grad=None, # optional grad(X, Y) -> (dX, dY): arrows drawn *against* it (downhill)
                   levels=25, # number of contour levels
                   logscale=False, # space levels logarithmically (for functions like Rosenbrock)
                   n=200, # grid points per axis
-                  title=None, xlabel="$x_1$", ylabel="$x_2$"): # texts
+                  title=None, # axes title
+                  xlabel="$x_1$", # x-axis label
+                  ylabel="$x_2$"): # y-axis label
     "Contour plot of `f` with optional downhill arrows and optimisation paths; returns the axes."
     ax = new_ax(ax)
     X, Y = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
@@ -111,22 +123,26 @@ def plot_contours(f, # f(X, Y) -> Z on meshgrid arrays
         ax.quiver(Xa, Ya, -U, -V, color="white", alpha=0.8, angles="xy")
     for label, p in (paths or {}).items():
         p = np.asarray(p, float)
+        if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0: raise ValueError(f"paths[{label!r}] must have shape (steps, 2), got {p.shape}")
         line, = ax.plot(p[:, 0], p[:, 1], ".-", ms=3, lw=1.2, label=label)
         ax.plot(*p[0], "o", color=line.get_color(), ms=6)
         ax.plot(*p[-1], "x", color=line.get_color(), ms=8, mew=2)
     ax.set_xlim(*xlim); ax.set_ylim(*ylim)
     return label_ax(ax, title, xlabel, ylabel)
 
-# %% ../nbs/91_plots.ipynb #09d71dfa
+# %% ../nbs/91_plots.ipynb #36a6a6a0
 def plot_hist(samples, # mapping label -> array of values (or one array)
               ax=None, # axes to draw on
               bins=60, # number of bins, or bin edges
               density=True, # normalise to a density
               range=None, # (lo, hi) shared by all histograms; default: all samples' range
-              title=None, xlabel=None, ylabel=None, # texts (ylabel defaults to density/count)
+              title=None, # axes title
+              xlabel=None, # x-axis label
+              ylabel=None, # y-axis label (default: "density" or "count")
               logy=False): # log y scale
     "Overlaid step histograms of named samples; returns the axes."
     if not isinstance(samples, Mapping): samples = {None: samples}
+    if len(samples) == 0: raise ValueError("samples is empty: give at least one array")
     arrays = {k: np.asarray(v, float).ravel() for k, v in samples.items()}
     if range is None:
         allv = np.concatenate([a[np.isfinite(a)] for a in arrays.values()])
