@@ -138,19 +138,21 @@ def nll_loss(input, # log-probabilities (N, C) or (C,), e.g. from `log_softmax`
     "Negative log-likelihood −input[target], like `torch.nn.functional.nll_loss`."
     return _reduce(_nll(*_class_targets(input, target)), _check_reduction(reduction))
 
-# %% ../nbs/04_losses.ipynb #f06619ad
+# %% ../nbs/04_losses.ipynb #ee07c6a5
 class Loss:
     "Base of the loss objects: `forward(input, target)` returns the loss and caches; `backward()` returns dL/dinput."
     _args = _terms = _grad = None
     _per_row = False  # one term per row (classification losses) instead of one per element
     def __init__(self, reduction="mean"): # "mean", "sum", "none" or "batchmean"
         self.reduction, self._cache = _check_reduction(reduction), None
-    def forward(self, input, target):
+    def forward(self, input, target): # the prediction, and the target in the form this loss expects
+        "The loss of `input` against `target` under `reduction`; caches both for `backward`."
         input, target = type(self)._args(input, target)
         self._cache = (input, target)
         with np.errstate(divide="ignore"): return _reduce(type(self)._terms(input, target), self.reduction)
     def __call__(self, input, target): return self.forward(input, target)
     def backward(self, grad_out=None): # scalar factor, or for reduction="none" an array shaped like the terms
+        "dL/dinput for the last `forward`, times `grad_out`; same shape as the input."
         if self._cache is None: raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         input, target = self._cache
         d = type(self)._grad(input, target)

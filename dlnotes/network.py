@@ -18,7 +18,7 @@ from .activations import Module, ACTIVATIONS, Linear, Softmax, LogSoftmax
 from .losses import CrossEntropyLoss, NLLLoss
 from .data import one_hot
 
-# %% ../nbs/05_network.ipynb #1b827f00
+# %% ../nbs/05_network.ipynb #f7d943c0
 class Sequential(Module):
     "A stack of layers applied in order (like `torch.nn.Sequential`); `backward` runs them in reverse."
     def __init__(self, *layers): # the layers (Modules), applied first to last
@@ -35,7 +35,7 @@ class Sequential(Module):
 
     def backward(self, grad_out, # dC/d(output), same shape as the last forward's output
                  input_grad=True): # False: skip dC/d(input) of the first layer when it can (training on data)
-        "Backpropagate: each layer (last to first) accumulates its parameters' grads and passes dC/d(input) down."
+        "Backpropagate last layer to first, accumulating parameter grads; returns dC/d(input) (None if skipped)."
         for i in range(len(self.layers) - 1, 0, -1): grad_out = self.layers[i].backward(grad_out)
         if not self.layers: return grad_out
         first = self.layers[0]
@@ -173,10 +173,16 @@ class Callback:
 
 _HOOKS = [k for k in vars(Callback) if k.startswith(("on_", "after_"))]
 
-# %% ../nbs/05_network.ipynb #00e31d04
+# %% ../nbs/05_network.ipynb #4aa1710b
 class Trainer:
     "The state of a `fit` run, passed to every callback hook."
-    def __init__(self, model, loss, opt, callbacks=(), epochs=1, batch_size=1, rng=None):
+    def __init__(self, model, # the network being trained
+                 loss, # the Loss object
+                 opt, # the optimizer over model.parameters()
+                 callbacks=(), # Callback objects, called in order
+                 epochs=1, # number of epochs asked for
+                 batch_size=1, # examples per mini-batch
+                 rng=None): # np.random.Generator shuffling the examples
         self.model, self.loss, self.opt, self.callbacks = model, loss, opt, list(callbacks)
         self.epochs, self.batch_size, self.rng = epochs, batch_size, rng
         self.history, self.epoch, self.step, self.stop = History(), 0, 0, False

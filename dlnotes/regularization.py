@@ -15,10 +15,14 @@ import numpy as np
 from .activations import Module
 from .network import Callback
 
-# %% ../nbs/06_regularization.ipynb #ccc0abc6
+# %% ../nbs/06_regularization.ipynb #768d8dcf
 def weights(model): # a Module (e.g. an MLP) or a list of Parameters
     "The weights of `model`: its parameters with >= 2 dimensions (biases are left out)."
-    params = model.parameters() if hasattr(model, "parameters") else list(model)
+    params = model.parameters() if hasattr(model, "parameters") else model
+    try: params = list(params)
+    except TypeError: params = None
+    if params is None or not all(hasattr(p, "data") for p in params):
+        raise TypeError(f"model must be a Module or a list of Parameters, got {type(model).__name__}")
     return [p for p in params if p.data.ndim >= 2]
 
 def _check_lmbda(lmbda):
