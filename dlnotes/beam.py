@@ -72,10 +72,11 @@ def greedy_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_si
         if t == eos: break
     return Hypothesis(tuple(tokens), float(score), tokens[-1] == eos)
 
-# %% ../nbs/10_beam.ipynb #9917a5bd
+# %% ../nbs/10_beam.ipynb #84364e5f
 def beam_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_size) log-probabilities
                 beam_width, # k: prefixes kept per step
-                bos, eos, # begin- and end-of-sequence token ids
+                bos, # begin-of-sequence token id (starts every prefix; never generated)
+                eos, # end-of-sequence token id
                 max_len, # most tokens to generate (BOS excluded, EOS included)
                 length_penalty=0.0, # alpha of `length_normalized` for the final ranking; 0 = raw score
                 lp_style="gnmt", # "gnmt" or "simple" length penalty
@@ -96,12 +97,14 @@ def beam_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_size
         if not live: break
     return _best_first(done, beam_width, length_penalty, lp_style)
 
-# %% ../nbs/10_beam.ipynb #c67cc119
+# %% ../nbs/10_beam.ipynb #cfa825f4
 def exhaustive_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_size) log-probabilities
-                      bos, eos, # begin- and end-of-sequence token ids
+                      bos, # begin-of-sequence token id
+                      eos, # end-of-sequence token id
                       max_len, # most tokens to generate (BOS excluded, EOS included)
                       vocab_size, # size of the output vocabulary (checked against step_fn)
-                      length_penalty=0.0, lp_style="gnmt", # ranking, as in `beam_search`
+                      length_penalty=0.0, # alpha of `length_normalized` for the ranking; 0 = raw score
+                      lp_style="gnmt", # "gnmt" or "simple" length penalty
                       n_best=None, # how many to return; None = all
                       max_candidates=10**6): # refuse when vocab_size**max_len exceeds this
     "Score every sequence that ends with EOS or has `max_len` tokens; returns them best first (exact, exponential)."
@@ -145,10 +148,14 @@ class NGramTable:
         x = torch.cat([torch.full((len(prefixes), self.context), self.bos), prefixes.cpu()], 1)[:, -self.context:]
         return torch.as_tensor(self.logp)[tuple(x.T)]
 
-# %% ../nbs/10_beam.ipynb #ed587ed9
+# %% ../nbs/10_beam.ipynb #14edac8c
 def beam_search_batched(step_fn_batched, # LongTensor (n, 1+t) of prefixes (BOS first) -> (n, vocab_size) log-probs
-                        beam_width, bos, eos, max_len, # as in `beam_search`
-                        length_penalty=0.0, lp_style="gnmt"): # final ranking, as in `beam_search`
+                        beam_width, # k: prefixes kept per step
+                        bos, # begin-of-sequence token id
+                        eos, # end-of-sequence token id
+                        max_len, # most tokens to generate (BOS excluded, EOS included)
+                        length_penalty=0.0, # alpha of `length_normalized` for the final ranking
+                        lp_style="gnmt"): # "gnmt" or "simple" length penalty
     "Beam search with one batched model call and one `topk` per step; same results as `beam_search`."
     import torch
     _check_args(bos, eos, max_len, beam_width, length_penalty)
@@ -165,7 +172,7 @@ def beam_search_batched(step_fn_batched, # LongTensor (n, 1+t) of prefixes (BOS 
         if len(prefixes) == 0: break
     return _best_first(done, beam_width, length_penalty, lp_style)
 
-# %% ../nbs/10_beam.ipynb #63369c86
+# %% ../nbs/10_beam.ipynb #1809f1a4
 def zen_text():
     "The Zen of Python (the `this` module's text), without printing it."
     import codecs
@@ -174,7 +181,8 @@ def zen_text():
 
 def char_lm(n_chars, # vocabulary size; id `n_chars` pads the left of short contexts (and serves as BOS)
             context=6, # characters the next one depends on
-            emb=16, hidden=256, # embedding and hidden sizes
+            emb=16, # size of the character embeddings
+            hidden=256, # units of the tanh hidden layer
             seed=0): # torch seed of the initial weights
     "A fixed-window character LM (torch): (batch, context) ids -> (batch, n_chars) next-character logits."
     import torch
@@ -185,10 +193,13 @@ def char_lm(n_chars, # vocabulary size; id `n_chars` pads the left of short cont
     model.context, model.pad = context, n_chars
     return model
 
-# %% ../nbs/10_beam.ipynb #f1ad1398
+# %% ../nbs/10_beam.ipynb #5facada7
 def train_char_lm(text, # training text
-                  steps=500, batch_size=128, lr=3e-3, # Adam on random positions
-                  seed=0, **kw): # seed of weights and batches; `kw` go to `char_lm`
+                  steps=500, # Adam steps
+                  batch_size=128, # random text positions per step
+                  lr=3e-3, # Adam's learning rate
+                  seed=0, # seed of the weights and of the batches
+                  **kw): # passed to `char_lm` (context, emb, hidden)
     "Train `char_lm` to predict each character of `text` from the ones before it; returns (model, chars, losses)."
     import torch
     chars = sorted(set(text))

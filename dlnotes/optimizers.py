@@ -187,9 +187,11 @@ def newton_step(x, # current point, shape (n,)
         raise ValueError(f"need x (n,), grad (n,), hess (n, n); got {x.shape}, {grad.shape}, {hess.shape}")
     return x - np.linalg.solve(hess, grad)
 
-# %% ../nbs/08_optimizers.ipynb #63653e37
+# %% ../nbs/08_optimizers.ipynb #24fd9e50
 def mlp_param_count(sizes): # layer sizes [n_in, hidden..., n_out]
     "Number of weights and biases of a fully connected network with these layer sizes."
+    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in sizes):
+        raise ValueError(f"sizes must be at least two positive integers [n_in, ..., n_out], got {sizes!r}")
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 # %% ../nbs/08_optimizers.ipynb #c85af844
@@ -235,7 +237,7 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self): return self.optimizer.lr * self.gamma if self.last_epoch > 0 else self.optimizer.lr
 
-# %% ../nbs/08_optimizers.ipynb #2667670c
+# %% ../nbs/08_optimizers.ipynb #3f6b29f0
 class CyclicLR(LRScheduler):
     "Cyclical learning rate between `base_lr` and `max_lr` (`torch.optim.lr_scheduler.CyclicLR`; step it per batch or epoch)."
     def __init__(self, optimizer, # the `Optimizer` (its `lr` is overwritten by `base_lr`)
@@ -246,7 +248,8 @@ class CyclicLR(LRScheduler):
                  mode="triangular", # "triangular", "triangular2" (halve the height each cycle) or "exp_range"
                  gamma=1.0, # "exp_range": the height shrinks by gamma**step
                  cycle_momentum=True, # cycle the momentum (or Adam's β1) inversely, like torch
-                 base_momentum=0.8, max_momentum=0.9): # the momentum range
+                 base_momentum=0.8, # momentum (or β1) at the top of the learning-rate cycle
+                 max_momentum=0.9): # momentum (or β1) at the bottom of the learning-rate cycle
         if mode not in ("triangular", "triangular2", "exp_range"):
             raise ValueError(f"mode must be 'triangular', 'triangular2' or 'exp_range', got {mode!r}")
         if step_size_up <= 0 or (step_size_down is not None and step_size_down <= 0):
@@ -347,8 +350,9 @@ def grid_search(train_fn, # train_fn(**setting) -> validation score (float)
     settings = [dict(zip(space, vals)) for vals in itertools.product(*space.values())]
     return _best([Trial(s, float(train_fn(**s))) for s in settings], mode)
 
-# %% ../nbs/08_optimizers.ipynb #a6ac887c
-def loguniform(low, high): # the range, 0 < low < high
+# %% ../nbs/08_optimizers.ipynb #e13f4a7a
+def loguniform(low, # lower end of the range, > 0
+               high): # upper end of the range, > low
     "A sampler drawing log-uniformly from [low, high] (for learning rates and λ): call it with an rng."
     if not 0 < low < high: raise ValueError(f"loguniform needs 0 < low < high, got low={low}, high={high}")
     return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
@@ -360,6 +364,7 @@ def _sample(spec, rng):
         raise ValueError(f"each space entry must be a list of choices or a sampler rng -> value, got {spec!r}")
     return spec[int(rng.integers(len(spec)))]
 
+# %% ../nbs/08_optimizers.ipynb #664a86b6
 def random_search(train_fn, # train_fn(**setting) -> validation score (float)
                   space, # dict name -> list of choices, or a sampler rng -> value (e.g. `loguniform(1e-3, 1)`)
                   n_trials=10, # number of settings to draw and score
