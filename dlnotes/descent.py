@@ -144,11 +144,11 @@ def mse_with_grad(y_pred, # predictions, shape (B,)
     r = y_pred - y
     return float(np.mean(r * r)), 2 * r / r.size
 
-# %% ../nbs/02_descent.ipynb #eea8e2d0
+# %% ../nbs/02_descent.ipynb #e1a906e1
 class QuadraticModel:
     "The model ŷ = w1·x² + w2·x + w3 with three scalar `Parameter`s; `forward` caches x, `backward` fills the grads."
     def __init__(self, w=None, # initial (w1, w2, w3); None draws them from N(0, 1)
-                 seed=None): # seed of the random initialisation
+                 seed=None): # seed of the random initialization
         w = np.random.default_rng(seed).normal(size=3) if w is None else np.asarray(w, dtype=np.float64)
         if w.shape != (3,): raise ValueError(f"w must be three numbers (w1, w2, w3), got shape {w.shape}")
         self.w1, self.w2, self.w3 = (Parameter(v, f"w{i}") for i, v in enumerate(w, 1))

@@ -1,4 +1,4 @@
-"""Guess a hidden number with as few guesses as possible: the smallest optimisation problem there is, and the four levers (initialisation, feedback/loss, update strategy, model) that training a network pulls too.
+"""Guess a hidden number with as few guesses as possible: the smallest optimisation problem there is, and the four levers (initialization, feedback/loss, update strategy, model) that training a network pulls too.
 
 Docs: https://dlnotes.github.io/dlnotes/guess.html.md"""
 
