@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from dlnotes.descent import Parameter
 from dlnotes.activations import Linear, Sigmoid, ReLU, Tanh
-from dlnotes.network import MLP, fit
+from dlnotes.network import MLP, fit, to_torch
 from dlnotes.losses import CrossEntropyLoss, CrossEntropyCost, MSELoss
 from dlnotes.optimizers import SGD
 from dlnotes.vanishing import clip_grad_norm_, layer_grad_norms, grad_norms, linear_layers, GradNormRecorder, GradClip
@@ -68,20 +68,6 @@ def test_clip_single_parameter_and_empty():
     assert clip_grad_norm_([], 1.0) == 0.0
     with pytest.raises(TypeError, match="Parameter"): clip_grad_norm_([np.zeros(2)], 1.0)
     with pytest.raises(ValueError, match="max_norm"): clip_grad_norm_([p], float("nan"))
-
-
-TORCH_ACT = {Sigmoid: torch.nn.Sigmoid, ReLU: torch.nn.ReLU, Tanh: torch.nn.Tanh}
-
-
-def to_torch(model):
-    mods = []
-    for l in model.layers:
-        if isinstance(l, Linear):
-            t = torch.nn.Linear(l.n_in, l.n_out).double()
-            with torch.no_grad(): t.weight.copy_(torch.tensor(l.weight.data)); t.bias.copy_(torch.tensor(l.bias.data))
-            mods.append(t)
-        else: mods.append(TORCH_ACT[type(l)]())
-    return torch.nn.Sequential(*mods)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
