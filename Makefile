@@ -30,7 +30,13 @@ $(STAMP):
 
 env: $(STAMP)
 
+# The site: math typesets with no network because the pages load MathJax from the site itself. The pinned
+# npm package mathjax@3.2.2 (integrity-checked) is fetched once with `npm pack` into build/ (so npm is needed
+# the first time); tools/render_book.py renders with Quarto (on PATH; nbs/_quarto.yml: html-math-method),
+# copies MathJax into _docs/mathjax/ and drops the scripts Quarto would load from CDNs.
+# Check the result in a real browser: `.venv/bin/python -m pytest tests/test_site.py` (Quarto + Chromium).
 book: env
+	$(BIN)/python tools/mathjax.py --fetch
 	$(BIN)/nbdev-export
 	MPLBACKEND=Agg $(BIN)/nbdev-test --flags slow --save --timing
 	$(BIN)/nbdev-clean

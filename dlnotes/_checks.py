@@ -59,11 +59,11 @@ def check_int(name, # the argument's name
               low=None, # smallest allowed value (None: no bound)
               high=None): # largest allowed value (None: no bound)
     "`value` as a Python int; `TypeError` unless it is an integer, `ValueError` outside `[low, high]`."
-    want = f"an integer {_range(low, high)}".rstrip()
-    if not is_int(value): fail_type(name, want, value)
-    value = int(value)
-    if (low is not None and value < low) or (high is not None and value > high): fail_value(name, want, value)
-    return value
+    if is_int(value):
+        value = int(value)
+        if (low is None or value >= low) and (high is None or value <= high): return value
+    want = f"an integer {_range(low, high)}".rstrip()  # words built only on failure: the checks sit in hot loops
+    (fail_value if is_int(value) else fail_type)(name, want, value)
 
 def check_real(name, # the argument's name
                value, # what came
@@ -73,14 +73,14 @@ def check_real(name, # the argument's name
                high_open=False, # True: value must be < high (not <=)
                finite=True): # refuse inf and nan
     "`value` as a Python float; `TypeError` unless it is a real number, `ValueError` if non-finite or out of range."
-    rng = _range(low, high, low_open, high_open)
-    want = f"a {'finite ' if finite else ''}number {rng}".rstrip()
-    if not is_real(value): fail_type(name, want, value)
-    v = float(value)
-    if math.isnan(v) or (finite and math.isinf(v)): fail_value(name, want, value)
-    if low is not None and (v <= low if low_open else v < low): fail_value(name, want, value)
-    if high is not None and (v >= high if high_open else v > high): fail_value(name, want, value)
-    return v
+    if is_real(value):
+        try: v = float(value)
+        except OverflowError: v = math.nan  # an int too large for a float, e.g. 10**400
+        ok = not math.isnan(v) and not (finite and math.isinf(v))
+        ok = ok and (low is None or (v > low if low_open else v >= low))
+        if ok and (high is None or (v < high if high_open else v <= high)): return v
+    want = f"a {'finite ' if finite else ''}number {_range(low, high, low_open, high_open)}".rstrip()
+    (fail_value if is_real(value) else fail_type)(name, want, value)
 
 # %% ../nbs/93_checks.ipynb #3ff74066
 def check_bool(name, # the argument's name
@@ -92,12 +92,13 @@ def check_bool(name, # the argument's name
 def check_choice(name, # the argument's name
                  value, # what came
                  choices): # the allowed values (strings, usually)
-    "`value` if it is one of `choices`; `ValueError` naming them otherwise (`TypeError` for an unhashable value)."
+    "`value` if it is one of `choices`; `ValueError` naming them otherwise (`TypeError` for a value of the wrong kind, e.g. a number where every choice is a string)."
     choices = tuple(choices)
     want = "one of " + ", ".join(map(repr, choices))
     try: ok = value in choices
     except TypeError: ok = None
-    if ok is None or (isinstance(value, (list, dict, set))): fail_type(name, want, value)
+    wrong_kind = all(isinstance(c, str) for c in choices) and not isinstance(value, str)
+    if ok is None or (not ok and wrong_kind) or isinstance(value, (list, dict, set)): fail_type(name, want, value)
     if not ok: fail_value(name, want, value)
     return value
 

@@ -12,6 +12,10 @@ __all__ = ['Hypothesis', 'length_normalized', 'greedy_search', 'beam_search', 'e
 import contextlib, io, math
 from typing import NamedTuple
 import numpy as np
+from ._checks import (
+    check_array, check_callable, check_choice, check_instance, check_int, check_real, check_rng, fail_type, fail_value,
+    is_int, require_torch)
+from .descent import check_divergence
 
 # %% ../nbs/10_beam.ipynb #b3f34447
 class Hypothesis(NamedTuple):
@@ -20,19 +24,18 @@ class Hypothesis(NamedTuple):
     score: float # sum of their log-probabilities
     finished: bool # True if it ended with EOS, False if cut at `max_len`
 
-def _check_args(bos, eos, max_len, beam_width=1, length_penalty=0.0):
-    "Raise clear errors for bad search arguments."
-    for name, v, lo in (("max_len", max_len, 1), ("beam_width", beam_width, 1), ("eos", eos, 0)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)): raise TypeError(f"{name} must be an int, got {v!r}")
-        if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
-    if isinstance(bos, bool) or not isinstance(bos, (int, np.integer)): raise TypeError(f"bos must be an int, got {bos!r}")
-    if not (length_penalty >= 0): raise ValueError(f"length_penalty must be >= 0, got {length_penalty}")
+def _check_args(step_fn, bos, eos, max_len, beam_width=1, length_penalty=0.0, lp_style="gnmt"):
+    "Raise clear errors for bad search arguments: a `TypeError` for a wrong type, a `ValueError` for a wrong value."
+    check_callable("step_fn", step_fn)
+    check_int("bos", bos, 0); check_int("eos", eos, 0)
+    check_int("max_len", max_len, 1); check_int("beam_width", beam_width, 1)
+    check_real("length_penalty", length_penalty, 0); check_choice("lp_style", lp_style, _STYLES)
 
 # %% ../nbs/10_beam.ipynb #5c6eeffb
 def _check_logp(lp, n, vocab_size=None, eos=None):
     "Check a step function's output: (n, vocab_size) log-probabilities, no NaN, none > 0; returns float64 array."
     if hasattr(lp, "detach"): lp = lp.detach().cpu().double().numpy()
-    lp = np.asarray(lp, dtype=np.float64)
+    lp = check_array("step_fn(prefixes)", lp, dtype=np.float64)
     want = f"({n}, {vocab_size if vocab_size is not None else 'vocab_size'})"
     if lp.ndim != 2 or lp.shape[0] != n or (vocab_size is not None and lp.shape[1] != vocab_size):
         raise ValueError(f"step_fn must return log-probabilities of shape {want} for {n} prefixes, got {lp.shape}")
@@ -43,19 +46,24 @@ def _check_logp(lp, n, vocab_size=None, eos=None):
     return lp
 
 # %% ../nbs/10_beam.ipynb #7556277b
+_STYLES = ("gnmt", "simple")
+
+def _normalized(score, length, alpha, style):
+    if alpha == 0: return score
+    return score / (((5 + length) / 6) ** alpha if style == "gnmt" else length ** alpha)
+
 def length_normalized(score, # sum of log-probabilities
-                      length, # number of generated tokens (EOS included)
-                      alpha=0.0, # strength; 0 = raw score
+                      length, # number of generated tokens (EOS included), >= 1
+                      alpha=0.0, # strength >= 0; 0 = raw score
                       style="gnmt"): # "gnmt": ((5+L)/6)**alpha, or "simple": L**alpha
     "The score divided by a length penalty, used to rank hypotheses of different lengths."
-    if style not in ("gnmt", "simple"): raise ValueError(f"style must be 'gnmt' or 'simple', got {style!r}")
-    if alpha == 0: return score
-    lp = ((5 + length) / 6) ** alpha if style == "gnmt" else length ** alpha
-    return score / lp
+    score, length = check_real("score", score, finite=False), check_int("length", length, 1)
+    alpha, style = check_real("alpha", alpha, 0), check_choice("style", style, _STYLES)
+    return _normalized(score, length, alpha, style)
 
 def _best_first(hyps, n, alpha, style):
     "The `n` best hypotheses by length-normalized score (stable: earlier ones win ties)."
-    return sorted(hyps, key=lambda h: length_normalized(h.score, len(h.tokens), alpha, style), reverse=True)[:n]
+    return sorted(hyps, key=lambda h: _normalized(h.score, len(h.tokens), alpha, style), reverse=True)[:n]
 
 # %% ../nbs/10_beam.ipynb #ebff7c43
 def greedy_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_size) log-probabilities
@@ -63,7 +71,7 @@ def greedy_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_si
                   eos, # end-of-sequence token id
                   max_len): # most tokens to generate (BOS excluded, EOS included)
     "Greedy decoding: append the arg-max token until EOS or `max_len` tokens; returns one `Hypothesis`."
-    _check_args(bos, eos, max_len)
+    _check_args(step_fn, bos, eos, max_len)
     tokens, score = [], 0.0
     while len(tokens) < max_len:
         lp = _check_logp(step_fn([(bos, *tokens)]), 1, eos=eos)[0]
@@ -82,7 +90,8 @@ def beam_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, vocab_size
                 lp_style="gnmt", # "gnmt" or "simple" length penalty
                 trace=None): # optional list; gets, per step, [(tokens, score, kept)] for all candidates, best first
     "Beam search over `step_fn`; returns up to `beam_width` finished or cut `Hypothesis`es, best first."
-    _check_args(bos, eos, max_len, beam_width, length_penalty)
+    _check_args(step_fn, bos, eos, max_len, beam_width, length_penalty, lp_style)
+    if trace is not None: check_instance("trace", trace, list, "None or a list")
     live, done = [((), 0.0)], []
     for t in range(1, max_len + 1):
         lp = _check_logp(step_fn([(bos, *toks) for toks, _ in live]), len(live), eos=eos)
@@ -105,10 +114,12 @@ def exhaustive_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, voca
                       vocab_size, # size of the output vocabulary (checked against step_fn)
                       length_penalty=0.0, # alpha of `length_normalized` for the ranking; 0 = raw score
                       lp_style="gnmt", # "gnmt" or "simple" length penalty
-                      n_best=None, # how many to return; None = all
+                      n_best=None, # how many to return (>= 1); None = all
                       max_candidates=10**6): # refuse when vocab_size**max_len exceeds this
     "Score every sequence that ends with EOS or has `max_len` tokens; returns them best first (exact, exponential)."
-    _check_args(bos, eos, max_len, length_penalty=length_penalty)
+    _check_args(step_fn, bos, eos, max_len, length_penalty=length_penalty, lp_style=lp_style)
+    vocab_size, max_candidates = check_int("vocab_size", vocab_size, 1), check_int("max_candidates", max_candidates, 1)
+    if n_best is not None: n_best = check_int("n_best", n_best, 1)
     if vocab_size ** max_len > max_candidates:
         raise ValueError(f"vocab_size**max_len = {vocab_size}**{max_len} exceeds max_candidates={max_candidates}")
     live, done = [((), 0.0)], []
@@ -118,15 +129,17 @@ def exhaustive_search(step_fn, # list of prefixes (bos, y1, ..., yt) -> (n, voca
         done += [Hypothesis(toks, float(s), toks[-1] == eos) for toks, s in nxt if toks[-1] == eos or t == max_len]
         live = [(toks, s) for toks, s in nxt if toks[-1] != eos]
         if not live: break
-    return _best_first(done, n_best or len(done), length_penalty, lp_style)
+    return _best_first(done, len(done) if n_best is None else n_best, length_penalty, lp_style)
 
 # %% ../nbs/10_beam.ipynb #25dc1005
 class NGramTable:
     "A table model: log P(next | last `context` tokens) from an array; BOS is token id `vocab_size`."
     def __init__(self, logp): # array (vocab_size+1,)*context + (vocab_size,) of log-probabilities
-        self.logp = np.asarray(logp, dtype=np.float64)
+        self.logp = check_array("logp", logp, dtype=np.float64)
+        if self.logp.ndim < 2: fail_value("logp", "an array with >= 2 dimensions (context >= 1)", logp, f"shape {self.logp.shape}")
         self.vocab_size, self.context, self.bos = self.logp.shape[-1], self.logp.ndim - 1, self.logp.shape[-1]
-        if self.context < 1: raise ValueError(f"logp needs >= 2 dimensions (context >= 1), got shape {self.logp.shape}")
+        if self.logp.shape[:-1] != (self.vocab_size + 1,) * self.context:
+            fail_value("logp", f"an array of shape (vocab_size+1,)*context + (vocab_size,)", logp, f"shape {self.logp.shape}")
 
     @classmethod
     def random(cls, vocab_size=4, # output tokens 0..vocab_size-1
@@ -134,17 +147,31 @@ class NGramTable:
                temperature=1.0, # smaller: peakier rows
                seed=0): # seed of the random logits
         "A random n-gram table with normal logits / temperature."
-        z = np.random.default_rng(seed).normal(size=(vocab_size + 1,) * context + (vocab_size,)) / temperature
+        vocab_size, context = check_int("vocab_size", vocab_size, 1), check_int("context", context, 1)
+        temperature = check_real("temperature", temperature, 0, low_open=True)
+        z = check_rng("seed", seed).normal(size=(vocab_size + 1,) * context + (vocab_size,)) / temperature
         return cls(z - np.logaddexp.reduce(z, axis=-1, keepdims=True))
+
+    def _check_prefix(self, p): # tuple (bos, y1, ..., yt)
+        "`ValueError` unless `p` is this table's BOS followed by token ids in [0, vocab_size)."
+        if len(p) == 0 or p[0] != self.bos: fail_value("bos", f"this table's BOS id {self.bos} at the start of every prefix", p[0] if p else p)
+        if not all(is_int(t) and 0 <= t < self.vocab_size for t in p[1:]):
+            fail_value("prefixes", f"token ids in [0, {self.vocab_size - 1}] after BOS", p)
 
     def __call__(self, prefixes): # list of tuples (bos, y1, ..., yt)
         "Step function: (len(prefixes), vocab_size) log-probabilities."
-        pad = (self.bos,) * self.context
-        return np.stack([self.logp[(pad + tuple(p))[-self.context:]] for p in prefixes])
+        pad, rows = (self.bos,) * self.context, []
+        for p in prefixes:
+            self._check_prefix(tuple(p)); rows.append(self.logp[(pad + tuple(p))[-self.context:]])
+        return np.stack(rows)
 
     def batched(self, prefixes): # LongTensor (n, 1 + t) of prefixes
         "Batched step function on a tensor of prefixes: float64 tensor (n, vocab_size)."
-        import torch
+        torch = require_torch("NGramTable.batched")
+        check_instance("prefixes", prefixes, torch.Tensor, "a LongTensor (n, 1 + t) of prefixes")
+        if len(prefixes): self._check_prefix(tuple(prefixes[0].tolist()))  # the same BOS in every row
+        if torch.any((prefixes[:, 1:] < 0) | (prefixes[:, 1:] >= self.vocab_size)):
+            fail_value("prefixes", f"token ids in [0, {self.vocab_size - 1}] after BOS", prefixes.tolist())
         x = torch.cat([torch.full((len(prefixes), self.context), self.bos), prefixes.cpu()], 1)[:, -self.context:]
         return torch.as_tensor(self.logp)[tuple(x.T)]
 
@@ -157,8 +184,8 @@ def beam_search_batched(step_fn_batched, # LongTensor (n, 1+t) of prefixes (BOS 
                         length_penalty=0.0, # alpha of `length_normalized` for the final ranking
                         lp_style="gnmt"): # "gnmt" or "simple" length penalty
     "Beam search with one batched model call and one `topk` per step; same results as `beam_search`."
-    import torch
-    _check_args(bos, eos, max_len, beam_width, length_penalty)
+    torch = require_torch("beam_search_batched")
+    _check_args(step_fn_batched, bos, eos, max_len, beam_width, length_penalty, lp_style)
     prefixes, scores, done = torch.full((1, 1), bos, dtype=torch.long), torch.zeros(1, dtype=torch.float64), []
     for t in range(1, max_len + 1):
         lp = torch.from_numpy(_check_logp(step_fn_batched(prefixes), len(prefixes), eos=eos))
@@ -183,13 +210,17 @@ def char_lm(n_chars, # vocabulary size; id `n_chars` pads the left of short cont
             context=6, # characters the next one depends on
             emb=16, # size of the character embeddings
             hidden=256, # units of the tanh hidden layer
-            seed=0): # torch seed of the initial weights
+            seed=0): # seed of the initial weights (torch's global generator is left as it was)
     "A fixed-window character LM (torch): (batch, context) ids -> (batch, n_chars) next-character logits."
-    import torch
-    from torch import nn
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Embedding(n_chars + 1, emb), nn.Flatten(), nn.Linear(context * emb, hidden),
-                          nn.Tanh(), nn.Linear(hidden, n_chars))
+    torch = require_torch("char_lm")
+    n_chars, context = check_int("n_chars", n_chars, 1), check_int("context", context, 1)
+    emb, hidden, seed = check_int("emb", emb, 1), check_int("hidden", hidden, 1), check_int("seed", seed, 0)
+    # torch's layers draw their initial weights from the global CPU generator: inside fork_rng, which puts the
+    # caller's state back on exit, that generator starts from the state of a fresh one seeded with `seed`
+    with torch.random.fork_rng(devices=[]):
+        torch.set_rng_state(torch.Generator().manual_seed(seed).get_state())
+        model = torch.nn.Sequential(torch.nn.Embedding(n_chars + 1, emb), torch.nn.Flatten(),
+                                    torch.nn.Linear(context * emb, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, n_chars))
     model.context, model.pad = context, n_chars
     return model
 
@@ -201,30 +232,41 @@ def train_char_lm(text, # training text
                   seed=0, # seed of the weights and of the batches
                   **kw): # passed to `char_lm` (context, emb, hidden)
     "Train `char_lm` to predict each character of `text` from the ones before it; returns (model, chars, losses)."
-    import torch
+    torch = require_torch("train_char_lm")
+    if not check_instance("text", text, str, "a non-empty string"): fail_value("text", "a non-empty string", text)
+    steps, batch_size = check_int("steps", steps, 1), check_int("batch_size", batch_size, 1)
+    lr, seed = check_real("lr", lr, 0, low_open=True), check_int("seed", seed, 0)
     chars = sorted(set(text))
     data = torch.tensor([chars.index(c) for c in text])
     model, gen = char_lm(len(chars), seed=seed, **kw), torch.Generator().manual_seed(seed)
     padded = torch.cat([torch.full((model.context,), model.pad), data])
     opt, losses = torch.optim.Adam(model.parameters(), lr=lr), []
-    for _ in range(steps):
+    for step in range(steps):
         i = torch.randint(0, len(data), (batch_size,), generator=gen)
         x, y = padded[i[:, None] + torch.arange(model.context)], data[i]
         loss = torch.nn.functional.cross_entropy(model(x), y)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
+        check_divergence(losses[-1], losses[0], lr=lr, step=step)  # DivergenceError on inf/NaN or an exploding loss
     return model.eval(), chars, losses
 
 # %% ../nbs/10_beam.ipynb #1387d297
 def lm_step_fns(model, # a `char_lm`: (batch, model.context) ids -> (batch, vocab) logits
                 prompt_ids): # token ids of the prompt to continue
     "Step functions continuing `prompt_ids`: (`step_fn` on lists, `step_fn_batched` on tensors); BOS is dropped."
-    import torch
-    prompt = torch.as_tensor(prompt_ids, dtype=torch.long)[None]
+    torch = require_torch("lm_step_fns")
+    if not (callable(model) and hasattr(model, "context") and hasattr(model, "pad")):
+        fail_type("model", "a char_lm (from char_lm or train_char_lm)", model)
+    ids = np.asarray(prompt_ids)
+    if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"): fail_type("prompt_ids", "a list of token ids", prompt_ids)
+    if np.any((ids < 0) | (ids >= model.pad)): fail_value("prompt_ids", f"token ids in [0, {model.pad - 1}]", prompt_ids)
+    prompt = torch.as_tensor(ids, dtype=torch.long)[None]
     pad = torch.full((1, model.context), model.pad)
     @torch.no_grad()
     def step_fn_batched(prefixes): # LongTensor (n, 1+t); column 0 is BOS
-        n = len(prefixes)
-        x = torch.cat([pad.expand(n, -1), prompt.expand(n, -1), prefixes[:, 1:]], 1)[:, -model.context:]
+        check_instance("prefixes", prefixes, torch.Tensor, "a LongTensor (n, 1 + t) of prefixes")
+        n, gen = len(prefixes), prefixes[:, 1:]
+        if torch.any((gen < 0) | (gen >= model.pad)): fail_value("prefixes", f"token ids in [0, {model.pad - 1}] after BOS", gen.tolist())
+        x = torch.cat([pad.expand(n, -1), prompt.expand(n, -1), gen], 1)[:, -model.context:]
         return torch.log_softmax(model(x).double(), -1)
     def step_fn(prefixes): return step_fn_batched(torch.tensor(prefixes, dtype=torch.long)).numpy()
     return step_fn, step_fn_batched

@@ -9,16 +9,13 @@ __all__ = ['derivative', 'numerical_gradient', 'gradcheck']
 
 # %% ../nbs/01_gradients.ipynb #313cbfb2
 import numpy as np
+from ._checks import check_array, check_callable, check_choice, check_real, fail_type
 
 # %% ../nbs/01_gradients.ipynb #dd7f0e7b
-def _check_h(h):
-    "Raise a ValueError unless `h` is a finite positive step."
-    if not (np.isscalar(h) and np.isreal(h) and np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a finite number > 0, got h={h!r}")
-
 def _scalar(v, where):
-    "Return `v` as a float, or raise a ValueError saying that `f` must return a scalar."
+    "Return `v`, what `f` returned, as a float: `TypeError` unless it is a real number, `ValueError` unless it is one."
     a = np.asarray(v)
+    if a.dtype.kind not in "biuf": fail_type("f", "a function returning a real number", v, f"{v!r} {where}")
     if a.size != 1: raise ValueError(f"f must return a scalar (one number), got an array of shape {a.shape} {where}")
     return float(a.reshape(()))
 
@@ -28,18 +25,18 @@ def derivative(f, # function of one number returning a number
                h=1e-5, # the step; must be > 0
                method="central"): # "central": (f(x+h)-f(x-h))/2h, or "forward": (f(x+h)-f(x))/h
     "Finite-difference estimate of the derivative f′(x)."
-    _check_h(h)
+    check_callable("f", f); x = check_real("x", x); h = check_real("h", h, 0, low_open=True)
+    check_choice("method", method, ("central", "forward"))
     if method == "central": return (_scalar(f(x + h), "at x+h") - _scalar(f(x - h), "at x-h")) / (2 * h)
-    if method == "forward": return (_scalar(f(x + h), "at x+h") - _scalar(f(x), "at x")) / h
-    raise ValueError(f'method must be "central" or "forward", got method={method!r}')
+    return (_scalar(f(x + h), "at x+h") - _scalar(f(x), "at x")) / h
 
 # %% ../nbs/01_gradients.ipynb #880e62a5
 def numerical_gradient(f, # function of an array `x` returning a scalar
                        x, # the point: an array of any shape (not modified)
                        h=1e-6): # the step; must be > 0
     "Central-difference gradient of a scalar function `f` at `x`; same shape as `x`."
-    _check_h(h)
-    x = np.array(x, dtype=np.float64, order="C")  # a C-ordered float64 copy: the caller's array is never touched
+    check_callable("f", f); h = check_real("h", h, 0, low_open=True)
+    x = np.array(check_array("x", x), dtype=np.float64, order="C")  # a C-ordered float64 copy: the caller's x is never touched
     g = np.zeros_like(x)
     flat, gflat = x.reshape(-1), g.reshape(-1)  # views into x and g
     for i in range(flat.size):
@@ -56,8 +53,9 @@ def gradcheck(f, # scalar function of an array
               x, # the point at which to compare
               h=1e-6): # finite-difference step
     "Max elementwise relative error |num − analytic| / max(1e-8, |num| + |analytic|) between the gradients."
+    check_callable("grad_f", grad_f)
     num = numerical_gradient(f, x, h)
-    ana = np.asarray(grad_f(np.array(x, dtype=np.float64)), dtype=np.float64)
+    ana = check_array("grad_f(x)", grad_f(np.array(x, dtype=np.float64)), dtype=np.float64)
     if ana.shape != num.shape: raise ValueError(f"grad_f returned shape {ana.shape}, expected x's shape {num.shape}")
     if num.size == 0: return 0.0
     rel = np.abs(num - ana) / np.maximum(1e-8, np.abs(num) + np.abs(ana))

@@ -11,8 +11,8 @@ __all__ = ['INITIALIZERS', 'calculate_fans', 'calculate_gain', 'uniform_', 'norm
 
 # %% ../nbs/07_init.ipynb #c39a7474
 import math
-import numbers
 import numpy as np
+from ._checks import check_real, check_rng, fail_type, fail_value
 from .descent import Parameter
 
 # %% ../nbs/07_init.ipynb #f8bbcaab
@@ -20,6 +20,7 @@ def calculate_fans(w): # an ndarray, a `Parameter`, or a shape tuple
     "`(fan_in, fan_out)` of a weight with torch's convention: shape (n_out, n_in, *kernel)."
     shape = tuple(w) if isinstance(w, tuple) else _array(w).shape
     if len(shape) < 2: raise ValueError(f"fan_in and fan_out need a weight with >= 2 dimensions (n_out, n_in, ...), got shape {shape}")
+    if 0 in shape: fail_value("w", "a weight without zero-size dimensions (its fans would be 0; torch only warns)", w, f"shape {shape}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
@@ -41,24 +42,20 @@ def calculate_gain(nonlinearity, # "linear", "sigmoid", "tanh", "relu", "leaky_r
     if nonlinearity == "relu": return math.sqrt(2.0)
     if nonlinearity == "selu": return 3.0 / 4
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
-        if isinstance(slope, bool) or not isinstance(slope, numbers.Real): raise ValueError(f"param (the negative slope) must be a number, got {param!r}")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        slope = 0.01 if param is None else check_real("param (the negative slope)", param)
+        return math.sqrt(2.0) / math.hypot(1.0, slope)  # = √(2/(1 + slope²)), without overflow for any finite slope
     raise ValueError(f"unsupported nonlinearity {nonlinearity!r}; expected one of {_LINEAR + ('sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu')}")
 
 # %% ../nbs/07_init.ipynb #9296f794
 def _gen(rng):
     "A Generator from a Generator, an int seed or None."
-    if isinstance(rng, np.random.Generator): return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)): return np.random.default_rng(rng)
-    raise TypeError(f"rng must be an np.random.Generator, an int seed or None, got {type(rng).__name__}")
+    return check_rng("rng", rng)
 
 def _num(name, v, positive=False):
     "Check that a hyper-parameter is a finite real number (> 0 if `positive`)."
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or (positive and v <= 0):
-        hint = " (pass rng by keyword, or wrap the function with make_init to use it as Linear(init=...))" if isinstance(v, np.random.Generator) else ""
-        raise TypeError(f"{name} must be a finite number{' > 0' if positive else ''}, got {type(v).__name__} {v!r}{hint}")
-    return float(v)
+    if isinstance(v, np.random.Generator):
+        fail_type(name, "a finite number (pass rng by keyword, or wrap the function with make_init to use it as Linear(init=...))", v)
+    return check_real(name, v, 0 if positive else None, low_open=positive)
 
 # %% ../nbs/07_init.ipynb #67ce6c8a
 def uniform_(w, # ndarray or Parameter, filled in place
@@ -67,6 +64,7 @@ def uniform_(w, # ndarray or Parameter, filled in place
     "Fill `w` with U(a, b) samples, as `torch.nn.init.uniform_`; returns `w`."
     arr, a, b = _array(w), _num("a", a), _num("b", b)
     if not a <= b: raise ValueError(f"uniform_ needs a <= b, got a={a}, b={b}")
+    if not math.isfinite(b - a): fail_value("b", f"within a finite distance of a={a} (b − a overflows)", b)
     arr[...] = _gen(rng).uniform(a, b, arr.shape); return w
 
 def normal_(w, # ndarray or Parameter, filled in place
@@ -75,6 +73,7 @@ def normal_(w, # ndarray or Parameter, filled in place
     "Fill `w` with N(mean, std²) samples, as `torch.nn.init.normal_`; returns `w`."
     arr, mean, std = _array(w), _num("mean", mean), _num("std", std)
     if std < 0: raise ValueError(f"std must be >= 0, got std={std}")
+    if not math.isfinite(abs(mean) + 40 * std): fail_value("std", "small enough for the samples to stay finite", std)
     arr[...] = _gen(rng).normal(mean, std, arr.shape); return w
 
 def constant_(w, # ndarray or Parameter, filled in place

@@ -8,112 +8,101 @@ Docs: https://dlnotes.github.io/dlnotes/regularization.html.md"""
 __all__ = ['weights', 'L2', 'L1', 'Dropout', 'EarlyStopping', 'shift_images', 'rotate_images', 'augment']
 
 # %% ../nbs/06_regularization.ipynb #b834ae18
-import copy
 import math
-import numbers
 import numpy as np
+from ._checks import check_int, check_real, check_bool, check_choice, check_array, check_rng, fail_type, fail_value, is_int
 from .activations import Module
-from .network import Callback
+from .training import Callback, CancelFitException
 
 # %% ../nbs/06_regularization.ipynb #768d8dcf
 def weights(model): # a Module (e.g. an MLP) or a list of Parameters
     "The weights of `model`: its parameters with >= 2 dimensions (biases are left out)."
-    params = model.parameters() if hasattr(model, "parameters") else model
+    params = model.parameters() if callable(getattr(model, "parameters", None)) else model
     try: params = list(params)
     except TypeError: params = None
     if params is None or not all(hasattr(p, "data") for p in params):
-        raise TypeError(f"model must be a Module or a list of Parameters, got {type(model).__name__}")
+        fail_type("model", "a Module or a list of Parameters", model)
     return [p for p in params if p.data.ndim >= 2]
-
-def _check_lmbda(lmbda):
-    "λ must be a finite number >= 0."
-    if isinstance(lmbda, bool) or not isinstance(lmbda, numbers.Real) or not math.isfinite(lmbda) or lmbda < 0:
-        raise ValueError(f"lmbda (the regularization parameter λ) must be a finite number >= 0, got lmbda={lmbda!r}")
-    return float(lmbda)
 
 # %% ../nbs/06_regularization.ipynb #5b851c73
 class _Penalty(Callback):
     "A weight penalty C = C0 + λ/n·Σ term(w): adds λ/n·term′(w) to the weight grads and its value to the cost."
-    def __init__(self, lmbda): self.lmbda = _check_lmbda(lmbda) # the regularization parameter λ >= 0
+    def __init__(self, lmbda): self.lmbda = check_real("lmbda", lmbda, 0) # the regularization parameter λ >= 0
     def penalty(self, model, n): # the model and the training-set size n
         "The penalty's value for the current weights."
         return self.lmbda / n * sum(float(np.sum(self._term(w.data))) for w in weights(model))
-    def after_backward(self, t):
-        for w in weights(t.model): w.grad += self.lmbda / t.n_train * self._grad(w.data)
-        self._last = self.penalty(t.model, t.n_train); t.extra_loss += self._last
-    def on_batch_end(self, t): # keep the reported cost in step with the updated weights
-        new = self.penalty(t.model, t.n_train); t.extra_loss += new - self._last; self._last = new
+    def after_backward(self, learn):
+        for w in weights(learn.model): w.grad += self.lmbda / learn.n_train * self._grad(w.data)
+        self._last = self.penalty(learn.model, learn.n_train); learn.extra_loss += self._last
+    def after_step(self, learn): # keep the reported cost in step with the updated weights
+        new = self.penalty(learn.model, learn.n_train); learn.extra_loss += new - self._last; self._last = new
     def __repr__(self): return f"{type(self).__name__}(lmbda={self.lmbda})"
 
 class L2(_Penalty):
     "L2 regularization (weight decay): C = C0 + λ/(2n)·Σw², gradient λ/n·w on the weights."
-    _term, _grad = staticmethod(lambda w: 0.5 * w * w), staticmethod(lambda w: w)
+    def _term(self, w): return 0.5 * w * w
+    def _grad(self, w): return w
 
 # %% ../nbs/06_regularization.ipynb #1a698711
 class L1(_Penalty):
     "L1 regularization: C = C0 + λ/n·Σ|w|, gradient λ/n·sgn(w) on the weights (a constant shrink towards 0)."
-    _term, _grad = staticmethod(np.abs), staticmethod(np.sign)
+    def _term(self, w): return np.abs(w)
+    def _grad(self, w): return np.sign(w)
 
 # %% ../nbs/06_regularization.ipynb #2b5b39c3
-def _check_p(p):
-    "Dropout probability must lie in [0, 1)."
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"p (the probability of dropping a unit) must be a number in [0, 1), got p={p!r}")
-    return float(p)
-
 class Dropout(Module):
     "Inverted dropout like `torch.nn.Dropout`: in training zero each entry with probability p, scale the rest by 1/(1−p)."
     def __init__(self, p=0.5, # probability of dropping each unit, in [0, 1)
                  rng=None, # np.random.Generator drawing the masks
                  seed=None): # seed used when `rng` is None
-        self.p, self._mask = _check_p(p), None
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.p, self._mask, self._shape = check_real("p", p, 0, 1, high_open=True), None, None
+        self.rng = check_rng("rng", rng) if rng is not None else check_rng("seed", seed)
     def forward(self, x):
-        x = np.asarray(x)
-        if x.dtype.kind != "f": x = x.astype(np.float64)
+        x = check_array("x", x)  # floats stay as they are, integers become float64
+        self._shape = x.shape
         if not self.training or self.p == 0: self._mask = None; return x
         self._mask = (self.rng.random(x.shape) >= self.p).astype(x.dtype) / (1 - self.p)
         return x * self._mask
-    def backward(self, grad_out): return grad_out if self._mask is None else grad_out * self._mask
+    def backward(self, grad_out):
+        if not (type(grad_out) is np.ndarray and grad_out.shape == self._shape):  # an array of the right shape passes at once
+            grad_out = self.check_grad_out(grad_out, self._shape)  # Module's check: no silent broadcasting
+        return grad_out if self._mask is None else grad_out * self._mask
     def extra_repr(self): return f"p={self.p}"
 
 # %% ../nbs/06_regularization.ipynb #dff5774d
 class EarlyStopping(Callback):
     "Stop when `monitor` has not improved for `patience` epochs; optionally restore the best epoch's weights."
+    order = 60  # after the scheduler callbacks
     def __init__(self, patience=10, # epochs without improvement before stopping, >= 1
                  monitor="valid_acc", # the History key to watch
                  mode="max", # "max" (accuracies) or "min" (losses)
                  min_delta=0.0, # an improvement must beat the best by more than this
                  restore_best=True): # put the best epoch's weights back at the end
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, got patience={patience!r}")
-        if mode not in ("max", "min"): raise ValueError(f'mode must be "max" or "min", got mode={mode!r}')
-        if not (isinstance(min_delta, numbers.Real) and min_delta >= 0): raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
-        self.patience, self.monitor, self.mode, self.min_delta, self.restore_best = int(patience), monitor, mode, float(min_delta), restore_best
+        self.patience, self.monitor = check_int("patience", patience, 1), monitor
+        self.mode, self.min_delta = check_choice("mode", mode, ("max", "min")), check_real("min_delta", min_delta, 0)
+        self.restore_best = check_bool("restore_best", restore_best)
 
-    def on_train_begin(self, t):
+    def before_fit(self, learn):
         self.best, self.best_epoch, self.stopped_epoch, self.wait, self._best_params = None, None, None, 0, None
+
+    def after_epoch(self, learn):
+        if self.monitor not in learn.history:
+            raise ValueError(f"EarlyStopping monitor={self.monitor!r} is not recorded; the History has {list(learn.history)} (pass valid=... to fit?)")
+        v = learn.history[self.monitor][-1]
+        if self._improved(v):
+            self.best, self.best_epoch, self.wait = v, learn.epoch, 0
+            self._best_params = [p.data.copy() for p in learn.model.parameters()]
+        else:
+            self.wait += 1
+            if self.wait >= self.patience: self.stopped_epoch = learn.epoch; raise CancelFitException()
+
+    def after_fit(self, learn):
+        if self.restore_best and self._best_params is not None:
+            for p, best in zip(learn.model.parameters(), self._best_params): p.data[...] = best
 
     def _improved(self, v):
         if self.best is None: return math.isfinite(v)
         return v > self.best + self.min_delta if self.mode == "max" else v < self.best - self.min_delta
-
-# %% ../nbs/06_regularization.ipynb #788e6e6e
-def _es_epoch_end(self, t):
-    if self.monitor not in t.history: raise ValueError(f"EarlyStopping monitor={self.monitor!r} is not recorded; the History has {list(t.history)} (pass valid=... to fit?)")
-    v = t.history[self.monitor][-1]
-    if self._improved(v):
-        self.best, self.best_epoch, self.wait = v, t.epoch, 0
-        self._best_params = [p.data.copy() for p in t.model.parameters()]
-    else:
-        self.wait += 1
-        if self.wait >= self.patience: t.stop, self.stopped_epoch = True, t.epoch
-
-def _es_train_end(self, t):
-    if self.restore_best and self._best_params is not None:
-        for p, best in zip(t.model.parameters(), self._best_params): p.data[...] = best
-
-EarlyStopping.on_epoch_end, EarlyStopping.on_train_end = _es_epoch_end, _es_train_end
 
 # %% ../nbs/06_regularization.ipynb #a3b8fea5
 def _images(X):
@@ -132,8 +121,7 @@ def shift_images(X, # images (n, side*side) or (n, h, w)
                  dy=0): # pixels down (negative: up)
     "Shift every image by (dx, dy) whole pixels, filling with 0; same shape as `X`."
     imgs, shape = _images(X)
-    for name, v in (("dx", dx), ("dy", dy)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral): raise TypeError(f"{name} must be an integer number of pixels, got {v!r}")
+    dx, dy = check_int("dx", dx), check_int("dy", dy)
     out, (h, w) = np.zeros_like(imgs), imgs.shape[1:]
     if abs(dx) < w and abs(dy) < h:
         out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = imgs[:, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
@@ -177,8 +165,7 @@ def augment(X, # training images (n, side*side) or (n, h, w)
     "Expanded training set `(X_aug, y_aug)`: originals + shifted copies + randomly rotated copies."
     X, y = np.asarray(X), np.asarray(y)
     if len(y) != len(X): raise ValueError(f"X and y must have the same length, got {len(X)} images and {len(y)} labels")
-    if isinstance(n_rotations, bool) or not isinstance(n_rotations, numbers.Integral) or n_rotations < 0:
-        raise ValueError(f"n_rotations must be an integer >= 0, got {n_rotations!r}")
+    n_rotations = check_int("n_rotations", n_rotations, 0)
     rng = np.random.default_rng(rng)
     parts = [X.astype(np.float64)] + [shift_images(X, dx, dy) for dx, dy in shifts]
     parts += [rotate_images(X, rng.uniform(-max_angle, max_angle, len(X))) for _ in range(n_rotations)]

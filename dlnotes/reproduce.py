@@ -11,15 +11,20 @@ __all__ = ['LADDER', 'Rung', 'train_rung', 'load_ladder_data', 'reproduce', 'for
 import argparse
 import contextlib
 import math
+import os
 import sys
+import textwrap
 import time
+import warnings
+from pathlib import Path
 from typing import NamedTuple
 import numpy as np
+from ._checks import check_bool, check_choice, check_instance, check_int, check_real, fail_type, fail_value, is_int
 from .data import DataSplits, Split, load_digits, load_mnist, MNISTUnavailable
-from .descent import SGD
+from .descent import DivergenceError
 from .losses import QuadraticCost, CrossEntropyCost
-from .network import MLP, fit
 from .regularization import L2
+from .training import train_mlp
 
 # %% ../nbs/92_reproduce.ipynb #8afbf6e9
 class Rung(NamedTuple):
@@ -45,25 +50,41 @@ LADDER = (
          "ch. 3, weight initialization: 1/√n_in init, 'somewhat over 96 percent' (≈)"))
 
 # %% ../nbs/92_reproduce.ipynb #068d3b43
-def _model_and_cost(rung, n_in, seed):
-    "The sigmoid MLP and Nielsen's cost for `rung`."
-    if rung.cost == "quadratic": return MLP([n_in, rung.hidden, 10], "sigmoid", output="sigmoid", init=rung.init, seed=seed), QuadraticCost()
-    if rung.cost == "cross-entropy": return MLP([n_in, rung.hidden, 10], "sigmoid", init=rung.init, seed=seed), CrossEntropyCost()
-    raise ValueError(f'rung.cost must be "quadratic" or "cross-entropy", got {rung.cost!r}')
+def _check_rung(rung):
+    "`rung` if it is a `Rung` with sensible fields; TypeError/ValueError naming the field otherwise."
+    check_instance("rung", rung, Rung, "a Rung (e.g. LADDER[0])")
+    check_int("rung.hidden", rung.hidden, 1); check_int("rung.epochs", rung.epochs, 1)
+    check_real("rung.lr", rung.lr, 0, low_open=True); check_real("rung.lmbda", rung.lmbda, 0)
+    check_choice("rung.cost", rung.cost, ("quadratic", "cross-entropy"))
+    check_choice("rung.split", rung.split, ("test", "valid")); check_choice("rung.init", rung.init, ("standard", "scaled"))
+    return rung
+
+def _check_data(data):
+    "`data` if it is a DataSplits of (X, y) pairs with the same number of features."
+    if not (isinstance(data, tuple) and len(data) == 3 and all(isinstance(s, tuple) and len(s) == 2 for s in data)):
+        fail_type("data", "a DataSplits(train, valid, test) of (X, y) splits", data)
+    if not all(isinstance(s[0], np.ndarray) and s[0].ndim == 2 for s in data) or len({s[0].shape[1] for s in data}) != 1:
+        fail_value("data", "splits of 2-D arrays X with the same number of features", data,
+                   f"shapes {[getattr(s[0], 'shape', None) for s in data]}")
+    return data
 
 def train_rung(rung, # a `Rung`
                data, # DataSplits (MNIST or digits)
                seed=0, # seed of the initial weights and of the shuffling
-               epochs=None, # override the book's number of epochs
+               epochs=None, # override the book's number of epochs (None: the book's)
                batch_size=10, # Nielsen's mini-batch size
-               verbose=False): # show fit's progress bar
+               verbose=False): # show fit's progress
     "Train one rung once; returns the `History` (per-epoch accuracy on the rung's split in `valid_acc`)."
-    model, cost = _model_and_cost(rung, data.train.X.shape[1], seed)
-    n = len(data.train.X)
-    callbacks = [L2(rung.lmbda * n / 50_000)] if rung.lmbda else []
+    rung, data, seed = _check_rung(rung), _check_data(data), check_int("seed", seed, 0)
+    epochs = rung.epochs if epochs is None else check_int("epochs", epochs, 1)
+    batch_size, verbose = check_int("batch_size", batch_size, 1), check_bool("verbose", verbose)
+    n_in, n = data.train.X.shape[1], len(data.train.X)
+    cost, output = (QuadraticCost(), "sigmoid") if rung.cost == "quadratic" else (CrossEntropyCost(), None)
     ev = data.test if rung.split == "test" else data.valid
-    return fit(model, cost, SGD(model.parameters(), lr=rung.lr), data.train.X, data.train.y, epochs or rung.epochs, batch_size,
-               valid=(ev.X, ev.y), callbacks=callbacks, seed=seed, progress=verbose, metrics=("acc",))
+    _, history = train_mlp([n_in, rung.hidden, 10], cost, data.train.X, data.train.y, epochs, batch_size, rung.lr,
+                           activation="sigmoid", output=output, init=rung.init, seed=seed, valid=(ev.X, ev.y),
+                           callbacks=[L2(rung.lmbda * n / 50_000)] if rung.lmbda else [], progress=verbose, metrics=("acc",))
+    return history
 
 # %% ../nbs/92_reproduce.ipynb #0e9784fa
 def _split_mnist(d):
@@ -72,19 +93,37 @@ def _split_mnist(d):
     k = 10_000 if len(y) > 20_000 else len(y) // 6
     return DataSplits(Split(X[:len(y) - k], y[:len(y) - k]), Split(X[len(y) - k:], y[len(y) - k:]), d.test)
 
+def _wrap(text, width=88):
+    "`text` in lines of at most `width` characters (the table's notes fit a terminal and the page)."
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) for line in text.splitlines())
+
+def _count(n): return f"{n:,}".replace(",", " ")
+
+def _check_dir(name, value):
+    "None or a path (str or os.PathLike)."
+    if value is not None and not isinstance(value, (str, os.PathLike)): fail_type(name, "None or a directory path", value)
+    return value
+
 def load_ladder_data(data_dir=None, # directory with the MNIST files; default: dlnotes.data.mnist_dir()
                      download=True, # try to download MNIST if it is missing
-                     dataset="auto"): # "auto" (MNIST if available, else digits), "mnist" or "digits"
-    "`(DataSplits, name, note)`: MNIST if available (or required), else the digits with a note."
-    if dataset not in ("auto", "mnist", "digits"): raise ValueError(f'dataset must be "auto", "mnist" or "digits", got {dataset!r}')
+                     dataset="auto", # "auto" (MNIST if available, else digits), "mnist" or "digits"
+                     verify=True): # False: use your own MNIST-format files in data_dir as they are (see load_mnist)
+    "`(DataSplits, name, note)`: MNIST if available (or required), else the digits with a note saying why."
+    _check_dir("data_dir", data_dir); download, verify = check_bool("download", download), check_bool("verify", verify)
+    dataset = check_choice("dataset", dataset, ("auto", "mnist", "digits"))
     if dataset != "digits":
-        try: return _split_mnist(load_mnist(root=data_dir, download=download, valid_size=0)), "MNIST", ""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)    # verify=False: the note below says so
+                d = _split_mnist(load_mnist(root=data_dir, download=download, valid_size=0, verify=verify))
+            return d, "MNIST" if verify else "MNIST-format files (own, unverified)", ""
         except MNISTUnavailable as e:
             if dataset == "mnist": raise
-            why = str(e).splitlines()[0]
+            lines = str(e).splitlines()
+            why = lines[0] + (" " + lines[1] if len(lines) > 1 and "verify=False" in lines[1] else "")
     else: why = 'dataset="digits" was asked for'
-    note = (f"NOTE: {why}. Running on the 8x8 digits (1 797 images) instead: these numbers are NOT comparable "
-            "with the book's MNIST numbers; they only show the same ladder on a small problem.")
+    note = f"NOTE: {why.rstrip('.')}.\n" + _wrap("Running on the 8x8 digits (1 797 images) instead: these numbers are NOT "
+                                                "comparable with the book's MNIST numbers; they only show the same ladder on a small problem.")
     return load_digits(seed=0), "digits", note
 
 # %% ../nbs/92_reproduce.ipynb #5ac2fa0e
@@ -97,10 +136,33 @@ def _blas_one_thread():
 def _pick_rungs(rungs):
     "The rungs named in `rungs` (all if None), in ladder order."
     if rungs is None: return list(LADDER)
-    names = {r.name for r in LADDER}
+    if isinstance(rungs, (str, bytes)) or not hasattr(rungs, "__iter__"): fail_type("rungs", "None or a list of rung names", rungs)
+    rungs, names = list(rungs), [r.name for r in LADDER]
+    if not rungs: fail_value("rungs", "None or a non-empty list of rung names", rungs)
     bad = [r for r in rungs if r not in names]
-    if bad: raise ValueError(f"unknown rung(s) {bad}; expected names from {sorted(names)}")
+    if bad: raise ValueError(f"rungs: unknown rung(s) {bad}; expected names from {names}")
     return [r for r in LADDER if r.name in rungs]
+
+def _check_seeds(seeds, quick):
+    "The seeds as a tuple of ints >= 0 (None: (0, 1, 2), or (0, 1) in quick mode)."
+    if seeds is None: return (0, 1) if quick else (0, 1, 2)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"): fail_type("seeds", "None or a list of integer seeds", seeds)
+    seeds = tuple(seeds)
+    if not seeds: fail_value("seeds", "at least one seed", seeds)
+    return tuple(check_int(f"seeds[{i}]", s, 0) for i, s in enumerate(seeds))
+
+_FIGURE_TYPES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".webp", ".eps", ".ps", ".tif", ".tiff")
+
+def _check_out(out):
+    "None or a figure path whose directory exists and whose extension matplotlib writes (checked before any training)."
+    if out is None: return None
+    if not isinstance(out, (str, os.PathLike)) or not str(out): fail_type("out", "None or a file path such as ladder.png", out)
+    p = Path(out).expanduser()
+    if p.suffix.lower() not in _FIGURE_TYPES: fail_value("out", f"a figure file ending in one of {', '.join(_FIGURE_TYPES)}", str(out))
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir(): fail_value("out", "a path in an existing directory", str(out), f"{str(out)!r} ({parent} does not exist)")
+    if p.is_dir() or not os.access(parent, os.W_OK): fail_value("out", "a file path that can be written", str(out))
+    return p
 
 # %% ../nbs/92_reproduce.ipynb #0ba9093b
 def _run_seeds(rung, data, seeds, epochs, prefix=None):
@@ -117,18 +179,28 @@ def reproduce(data_dir=None, # directory with the MNIST files (see load_mnist)
               download=True, # try to download MNIST when missing
               dataset="auto", # "auto", "mnist" or "digits"
               seeds=None, # seeds to average over; default (0, 1, 2), or (0, 1) with quick
-              epochs=None, # override every rung's number of epochs
+              epochs=None, # override every rung's number of epochs (None: the book's)
               quick=False, # smoke test: at most `quick_epochs` epochs per rung, two seeds
               rungs=None, # names of the rungs to run (default: the whole ladder)
-              out=None, # path of the learning-curve figure (PNG); None: no file
+              out=None, # path of the learning-curve figure (PNG, PDF, SVG, ...); None: no file
               progress=True, # print one line per trained network
-              quick_epochs=3): # epochs per rung in quick mode
-    "Retrain Nielsen's ladder over seeds; returns a dict with the data set, a note, the table rows and the histories."
-    todo, rows, curves = _pick_rungs(rungs), [], {}
-    seeds = tuple(seeds) if seeds is not None else ((0, 1) if quick else (0, 1, 2))
-    if not seeds: raise ValueError("seeds must name at least one seed")
-    data, name, note = load_ladder_data(data_dir, download, dataset)
-    if note and progress: print(note)
+              quick_epochs=3, # epochs per rung in quick mode
+              verify=True): # False: train on your own MNIST-format files in data_dir (see load_mnist)
+    "Retrain Nielsen's ladder over seeds; returns a dict with the data set, its size, a note, the table rows and the histories."
+    # every argument is checked before anything is loaded or trained
+    quick, progress = check_bool("quick", quick), check_bool("progress", progress)
+    todo, seeds, out = _pick_rungs(rungs), _check_seeds(seeds, quick), _check_out(out)
+    epochs = None if epochs is None else check_int("epochs", epochs, 1)
+    quick_epochs = check_int("quick_epochs", quick_epochs, 1)
+    _check_dir("data_dir", data_dir); check_bool("download", download); check_bool("verify", verify)
+    check_choice("dataset", dataset, ("auto", "mnist", "digits"))
+    data, name, note = load_ladder_data(data_dir, download, dataset, verify)
+    n_train = len(data.train.y)
+    if name != "digits" and n_train != 50_000:
+        note = _wrap(f"NOTE: trained on {_count(n_train)} training images, not Nielsen's 50 000: these numbers are NOT "
+                     "comparable with the book's.") + (f"\n{note}" if note else "")
+    if progress and note: print(note, flush=True)
+    rows, curves = [], {}
     with _blas_one_thread():
         for i, rung in enumerate(todo, 1):
             n_ep = epochs or (min(rung.epochs, quick_epochs) if quick else rung.epochs)
@@ -136,7 +208,8 @@ def reproduce(data_dir=None, # directory with the MNIST files (see load_mnist)
             best = a.max(1)
             rows.append(dict(rung=rung.name, book=rung.book, split=rung.split, epochs=n_ep, best_mean=best.mean(),
                              best_sd=best.std(ddof=1) if len(seeds) > 1 else 0.0, last_mean=a[:, -1].mean(), n_seeds=len(seeds)))
-    res = dict(dataset=name, note=note, seeds=seeds, rows=rows, curves=curves)
+    res = dict(dataset=name, n_train=n_train, comparable=name == "MNIST" and n_train == 50_000, note=note, seeds=seeds,
+               rows=rows, curves=curves)
     if out is not None:
         import matplotlib.pyplot as plt
         plt.close(plot_ladder(res, out).figure)
@@ -144,22 +217,32 @@ def reproduce(data_dir=None, # directory with the MNIST files (see load_mnist)
 
 # %% ../nbs/92_reproduce.ipynb #5d1b48ab
 def format_table(res): # the dict returned by `reproduce`
-    "The results as a fixed-width text table beside the book's numbers."
-    mnist = res["dataset"] == "MNIST"
-    head = f"{'rung':22s} {'book':>7s} {'ours: best epoch':>20s} {'last epoch':>10s} {'split':>5s} {'epochs':>6s}" + ("  ours − book" if mnist else "")
-    lines = [f"Nielsen's ladder on {res['dataset']} ({len(res['seeds'])} seed(s): {', '.join(map(str, res['seeds']))}; mean ± sd)", head, "-" * len(head)]
+    "The results as a fixed-width text table beside the book's numbers (the difference only where it is comparable)."
+    if not isinstance(res, dict) or not {"dataset", "seeds", "rows", "note"} <= set(res):
+        fail_type("res", "the dict returned by reproduce()", res)
+    comparable = res.get("comparable", res["dataset"] == "MNIST")
+    head = f"{'rung':22s} {'book':>7s} {'ours: best epoch':>20s} {'last epoch':>10s} {'split':>5s} {'epochs':>6s}" + ("  ours − book" if comparable else "")
+    size = f"{_count(res['n_train'])} training images; " if "n_train" in res else ""
+    lines = [f"Nielsen's ladder on {res['dataset']} ({size}{len(res['seeds'])} seed(s): {', '.join(map(str, res['seeds']))}; mean ± sd)",
+             head, "-" * len(head)]
     for r in res["rows"]:
         line = (f"{r['rung']:22s} {r['book']:7.2%} {r['best_mean']:12.2%} ± {r['best_sd']:5.2%} {r['last_mean']:10.2%} "
                 f"{r['split']:>5s} {r['epochs']:6d}")
-        lines.append(line + (f"  {100 * (r['best_mean'] - r['book']):+.2f} pts" if mnist else ""))
+        lines.append(line + (f"  {100 * (r['best_mean'] - r['book']):+.2f} pts" if comparable else ""))
     if res["note"]: lines.append(res["note"])
     return "\n".join(lines)
 
 # %% ../nbs/92_reproduce.ipynb #d3c7a4cf
 def plot_ladder(res, # the dict returned by `reproduce`
-                out=None, # save the figure here (PNG) if given
+                out=None, # save the figure here (PNG, PDF, SVG, ...) if given
                 ax=None): # axes to draw on
     "Learning curves of every rung (mean over seeds) with the book's numbers as dotted lines; returns the axes."
+    if not isinstance(res, dict) or not {"dataset", "seeds", "rows", "curves"} <= set(res):
+        fail_type("res", "the dict returned by reproduce()", res)
+    out = _check_out(out)
+    if ax is not None:
+        from matplotlib.axes import Axes
+        check_instance("ax", ax, Axes, "None or matplotlib Axes")
     from dlnotes.plots import plot_curves, label_ax
     ax = plot_curves({name: a.mean(0) for name, a in res["curves"].items()}, ax=ax, ylabel="accuracy on the rung's evaluation split",
                      title=f"Nielsen's ladder on {res['dataset']}: mean of {len(res['seeds'])} seed(s); dotted: the book (MNIST)")
@@ -171,27 +254,58 @@ def plot_ladder(res, # the dict returned by `reproduce`
     return ax
 
 # %% ../nbs/92_reproduce.ipynb #3850e7c0
+def _int_at_least(low):
+    "An argparse type: an integer >= low, with a message that says so."
+    def parse(s):
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {s!r}") from None
+        if v < low: raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {v}")
+        return v
+    return parse
+
 def _parser():
     p = argparse.ArgumentParser(prog="dlnotes-reproduce", description="Retrain Nielsen's accuracy ladder (chapters 1 and 3) and compare with the book.")
     p.add_argument("--data-dir", default=None, help="directory with the MNIST files (default: $DLNOTES_DATA or ~/.cache/dlnotes/mnist)")
     p.add_argument("--no-download", action="store_true", help="do not try to download MNIST; fall back to the digits if it is missing")
     p.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto", help="auto: MNIST if available, else the digits")
-    p.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds to average over (default 0 1 2; 0 1 with --quick)")
-    p.add_argument("--epochs", type=int, default=None, help="override every rung's number of epochs")
+    p.add_argument("--own-files", action="store_true",
+                   help="use your own MNIST-format files in --data-dir as they are (any size, gzipped or raw; no official checksums)")
+    p.add_argument("--seeds", type=_int_at_least(0), nargs="+", default=None, help="seeds to average over (default 0 1 2; 0 1 with --quick)")
+    p.add_argument("--epochs", type=_int_at_least(1), default=None, help="override every rung's number of epochs")
     p.add_argument("--quick", action="store_true", help="smoke test: 3 epochs per rung, 2 seeds")
     p.add_argument("--rungs", nargs="+", default=None, choices=[r.name for r in LADDER], help="run only these rungs")
     p.add_argument("--out", default="nielsen_ladder.png", help="path of the learning-curve figure (default nielsen_ladder.png)")
     p.add_argument("--quiet", action="store_true", help="print only the table")
     return p
 
+def _say(*lines, file=None):
+    "Print to stderr (or `file`); never raises (stderr may be closed too)."
+    with contextlib.suppress(Exception): print(*lines, file=file or sys.stderr, flush=True)
+
+def _quiet_stdout():
+    "Point stdout at /dev/null, so that the interpreter's last flush of a closed or full stdout cannot fail."
+    with contextlib.suppress(Exception): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
 def main(argv=None): # command-line arguments (default sys.argv[1:])
-    "Entry point of `dlnotes-reproduce`: run, print the table, save the figure; returns the exit status."
-    a = _parser().parse_args(argv)
-    if a.epochs is not None and a.epochs < 1: _parser().error("--epochs must be >= 1")
-    import matplotlib
-    matplotlib.use("Agg")
-    try: res = reproduce(a.data_dir, not a.no_download, a.dataset, a.seeds, a.epochs, a.quick, a.rungs, a.out, not a.quiet)
-    except MNISTUnavailable as e: print(f"dlnotes-reproduce: {e}", file=sys.stderr); return 2
-    print(format_table(res))
-    print(f"figure saved to {a.out}")
-    return 0
+    "Entry point of `dlnotes-reproduce`: run, print the table, save the figure; returns the exit status (never a traceback)."
+    p = _parser()
+    a = p.parse_args(argv)                              # bad options: usage + message naming the option, exit 2
+    try: _check_out(a.out)                              # before any work: a bad --out would lose the whole run
+    except (TypeError, ValueError) as e: p.error(f"argument --out: {str(e).removeprefix('out ')}")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        res = reproduce(a.data_dir, not a.no_download, a.dataset, a.seeds, a.epochs, a.quick, a.rungs, a.out,
+                        not a.quiet, verify=not a.own_files)
+        print(format_table(res))
+        print(f"figure saved to {a.out}", flush=True)
+        return 0
+    except KeyboardInterrupt:
+        _say("dlnotes-reproduce: interrupted (Ctrl-C); nothing was saved"); return 130
+    except BrokenPipeError:                             # e.g. `dlnotes-reproduce | head`: the reader left, stop quietly
+        _quiet_stdout(); return 141
+    except MNISTUnavailable as e: _say(f"dlnotes-reproduce: {e}"); return 2
+    except DivergenceError as e: _say(f"dlnotes-reproduce: {e}"); return 1
+    except OSError as e:                                # stdout on a full disk (/dev/full), an unwritable figure path
+        _quiet_stdout(); _say(f"dlnotes-reproduce: cannot write the output ({type(e).__name__}: {e})"); return 1
+    except (TypeError, ValueError) as e: _say(f"dlnotes-reproduce: error: {e}"); return 2

@@ -9,11 +9,11 @@ __all__ = ['linear_layers', 'grad_norms', 'layer_grad_norms', 'GradNormRecorder'
 
 # %% ../nbs/09_vanishing.ipynb #e276f964
 import math
-import numbers
 import numpy as np
+from ._checks import check_real, check_choice, fail_type
 from .descent import Parameter
 from .activations import Linear
-from .network import Callback
+from .training import Callback
 
 # %% ../nbs/09_vanishing.ipynb #43252c0c
 def linear_layers(model): # a Module, e.g. a Sequential or an MLP
@@ -24,7 +24,7 @@ def linear_layers(model): # a Module, e.g. a Sequential or an MLP
 def grad_norms(model, # a Module containing Linear layers
                which="bias"): # "bias" (‖∂C/∂b‖) or "weight" (‖∂C/∂W‖, Frobenius)
     "The norms of the gradients currently stored in each Linear layer's biases (or weights), input to output."
-    if which not in ("bias", "weight"): raise ValueError(f'which must be "bias" or "weight", got {which!r}')
+    check_choice("which", which, ("bias", "weight"))
     layers = linear_layers(model)
     if not layers: raise ValueError("model has no Linear layers")
     ps = [getattr(l, which) for l in layers]
@@ -47,14 +47,13 @@ def layer_grad_norms(model, # a Module containing Linear layers
 class GradNormRecorder(Callback):
     "Training callback recording each Linear layer's ‖∂C/∂b‖ and ‖∂C/∂W‖ after every backward pass."
     def __init__(self): self.bias, self.weight, self.epochs = [], [], [] # per batch: arrays (n_layers,), epoch number
-    def after_backward(self, t):
-        self.bias.append(grad_norms(t.model, "bias")); self.weight.append(grad_norms(t.model, "weight"))
-        self.epochs.append(t.epoch)
+    def after_backward(self, learn):
+        self.bias.append(grad_norms(learn.model, "bias")); self.weight.append(grad_norms(learn.model, "weight"))
+        self.epochs.append(learn.epoch)
 
     def per_epoch(self, which="bias"): # "bias" or "weight"
         "Mean over each epoch's batches: array (epochs, n_layers)."
-        if which not in ("bias", "weight"): raise ValueError(f'which must be "bias" or "weight", got {which!r}')
-        v, e = np.array(getattr(self, which)), np.array(self.epochs)
+        v, e = np.array(getattr(self, check_choice("which", which, ("bias", "weight")))), np.array(self.epochs)
         return np.array([v[e == k].mean(0) for k in np.unique(e)])
 
 # %% ../nbs/09_vanishing.ipynb #268b6841
@@ -65,10 +64,9 @@ def clip_grad_norm_(parameters, # a Parameter or an iterable of Parameters (e.g.
     "Scale all gradients in place so their total `norm_type`-norm is at most `max_norm`; return the norm before clipping."
     ps = [parameters] if isinstance(parameters, Parameter) else list(parameters)
     for i, p in enumerate(ps):
-        if not isinstance(p, Parameter): raise TypeError(f"parameters[{i}] must be a Parameter, got {type(p).__name__}")
-    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
-        raise ValueError(f"max_norm must be a number >= 0, got {max_norm!r}")
-    norm_type = float(norm_type)
+        if not isinstance(p, Parameter): fail_type(f"parameters[{i}]", "a Parameter", p)
+    max_norm = check_real("max_norm", max_norm, 0)
+    norm_type = check_real("norm_type", float("inf") if norm_type == "inf" else norm_type, 0, low_open=True, finite=False)
     if not ps: return 0.0
     norms = np.array([np.linalg.norm(p.grad.ravel(), ord=norm_type) for p in ps])
     total = float(np.linalg.norm(norms, ord=norm_type))
@@ -83,9 +81,9 @@ def clip_grad_norm_(parameters, # a Parameter or an iterable of Parameters (e.g.
 # %% ../nbs/09_vanishing.ipynb #51db317e
 class GradClip(Callback):
     "Training callback applying `clip_grad_norm_` to the model's gradients after every backward pass."
-    def __init__(self, max_norm, # largest total gradient norm allowed
+    def __init__(self, max_norm, # largest total gradient norm allowed, >= 0
                  norm_type=2.0): # p of the p-norm
-        if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
-            raise ValueError(f"max_norm must be a number >= 0, got {max_norm!r}")
-        self.max_norm, self.norm_type, self.norms = max_norm, norm_type, [] # norms: total norm of each batch before clipping
-    def after_backward(self, t): self.norms.append(clip_grad_norm_(t.params, self.max_norm, self.norm_type))
+        self.max_norm, self.norm_type = check_real("max_norm", max_norm, 0), norm_type
+        self.norms = [] # the total norm of each batch before clipping
+    def before_fit(self, learn): self._params = learn.model.parameters()
+    def after_backward(self, learn): self.norms.append(clip_grad_norm_(self._params, self.max_norm, self.norm_type))

@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from dlnotes.activations import (Module, Linear, sigmoid, sigmoid_prime, tanh, tanh_prime, relu, relu_prime, gelu,
                                  gelu_prime, hardsigmoid, hardsigmoid_prime, softmax, log_softmax, Sigmoid, Tanh,
-                                 ReLU, GELU, Hardsigmoid, Softmax, LogSoftmax, Identity, ACTIVATIONS)
+                                 ReLU, GELU, Hardsigmoid, Softmax, LogSoftmax, Identity, ACTIVATIONS, layer_gradcheck)
 from dlnotes.descent import Parameter
 from dlnotes.gradients import gradcheck
 
@@ -102,22 +102,6 @@ def test_softmax_layers_backward_match_torch(cls, dim):
     np.testing.assert_allclose(layer.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-13)
 
 
-def layer_gradcheck(layer, x, G):
-    "Max relative error of layer.backward for L = sum(G * layer(x)), for the input and each parameter."
-    layer.forward(x)
-    layer.zero_grad()
-    dx = layer.backward(G)
-    errs = [gradcheck(lambda v: np.sum(G * layer.forward(v)), lambda v: dx, x)]
-    for p in layer.parameters():
-        def f(v, p=p):
-            old = p.data.copy()
-            p.data[...] = v
-            try: return np.sum(G * layer.forward(x))
-            finally: p.data[...] = old
-        errs.append(gradcheck(f, lambda v, p=p: p.grad.copy(), p.data))
-    return max(errs)
-
-
 LAYERS = [Sigmoid, Tanh, ReLU, GELU, lambda: GELU("tanh"), Hardsigmoid, Identity, Softmax, lambda: Softmax(0),
           LogSoftmax, lambda: LogSoftmax(0), lambda: Linear(4, 3, seed=0), lambda: Linear(4, 3, bias=False, seed=1),
           lambda: Linear(4, 3, init="standard", seed=2), lambda: Linear(4, 3, init="torch", seed=3)]
@@ -166,9 +150,12 @@ def test_linear_init_and_api():
     assert abs(Linear(1000, 200, init="scaled", seed=0).weight.data.std() - 1 / np.sqrt(1000)) < 1e-3
     assert abs(Linear(1000, 200, init="standard", seed=0).weight.data.std() - 1) < 0.01
     assert lin.train(False).training is False and lin.train().training is True and lin.eval().training is False
-    for bad in [0, -1, 2.5, True, "3"]:
-        with pytest.raises(ValueError, match="n_in"): Linear(bad, 2)
-    with pytest.raises(ValueError, match="init"): Linear(3, 2, init="he")
+    for bad in [0, -1]:
+        with pytest.raises(ValueError, match="^n_in must be an integer >= 1"): Linear(bad, 2)
+    for bad in [2.5, True, "3", None]:
+        with pytest.raises(TypeError, match="^n_in must be an integer >= 1"): Linear(bad, 2)
+    with pytest.raises(ValueError, match="^init must be"): Linear(3, 2, init="he")
+    with pytest.raises(TypeError, match="^init must be"): Linear(3, 2, init=3)
 
 
 def test_two_linears_compose_to_one():
@@ -220,3 +207,107 @@ def test_elementwise_finite_and_bounded(x):
         ds, dg = sigmoid_prime(x), gelu_prime(x)
     assert np.all((0 <= s) & (s <= 1)) and np.all((-1 <= t) & (t <= 1)) and np.all((0 <= h) & (h <= 1))
     assert np.all((0 <= ds) & (ds <= 0.25)) and np.all(np.isfinite(dg))
+
+
+# ---- issue 14: bad input is a TypeError or ValueError naming the argument; backward checks grad_out ----
+
+ALL_LAYERS = [Sigmoid, Tanh, ReLU, GELU, lambda: GELU("tanh"), Hardsigmoid, Identity, Softmax, lambda: Softmax(0),
+              LogSoftmax, lambda: LogSoftmax(0), lambda: Linear(4, 4, seed=0)]
+
+
+@pytest.mark.parametrize("make", ALL_LAYERS)
+def test_every_backward_checks_grad_out(make):
+    layer = make()
+    with pytest.raises(RuntimeError, match="before forward"): layer.backward(np.ones((3, 4)))
+    layer(np.ones((3, 4)))
+    for bad in [np.ones((3, 1)), np.ones(4), np.ones((4, 3)), np.ones((1, 3, 4)), 1.0]:
+        with pytest.raises(ValueError, match=r"^grad_out must be an array of shape \(3, 4\)"): layer.backward(bad)
+    for bad in [None, "a", np.ones((3, 4), complex)]:
+        with pytest.raises(TypeError, match="^grad_out must be"): layer.backward(bad)
+    assert layer.backward(np.ones((3, 4), int)).shape == (3, 4)  # integers are numbers
+
+
+FUNCS = [sigmoid, sigmoid_prime, tanh, tanh_prime, relu, relu_prime, gelu, gelu_prime, hardsigmoid, hardsigmoid_prime,
+         softmax, log_softmax]
+
+
+@pytest.mark.parametrize("f", FUNCS + [lambda x: Sigmoid()(x), lambda x: Softmax()(x), lambda x: Linear(2, 2)(x)])
+@pytest.mark.parametrize("bad", [None, "abc", np.array([1 + 2j, 3j]), [1, None], {"a": 1}])
+def test_non_numbers_are_type_errors(f, bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # complex input: a TypeError, not numpy's ComplexWarning
+        with pytest.raises(TypeError, match="^x must be an array of real numbers"): f(bad)
+
+
+def test_linear_arguments():
+    np.testing.assert_array_equal(Linear(3, 2, rng=3).weight.data, Linear(3, 2, seed=3).weight.data)  # int seed, as MLP
+    np.testing.assert_array_equal(Linear(3, 2, rng=np.random.default_rng(3)).weight.data, Linear(3, 2, rng=3).weight.data)
+    for dtype in [np.int64, int, "int32", np.bool_, None, "abc"]:
+        with pytest.raises(TypeError, match="^dtype must be a floating-point dtype"): Linear(3, 2, dtype=dtype)
+    with pytest.raises(TypeError, match="^rng must be"): Linear(3, 2, rng="a")
+    with pytest.raises(ValueError, match="^rng must be"): Linear(3, 2, rng=-1)
+    with pytest.raises(TypeError, match="^seed must be"): Linear(3, 2, seed=1.5)
+    with pytest.raises(TypeError, match="^bias must be True or False"): Linear(3, 2, bias=None)
+    with pytest.raises(ValueError, match=r"^x must be an array of shape \(\.\.\., n_in=3\)"): Linear(3, 2)(np.ones((2, 4)))
+    with pytest.raises(ValueError, match="^x must be"): Linear(3, 2)(5.0)
+    assert Linear(3, 2, dtype=np.float32)(np.ones((1, 3))).dtype == np.float32
+
+
+def test_dim_and_approximate():
+    for f in (softmax, log_softmax):
+        with pytest.raises(ValueError, match=r"^dim must be an integer in \[-2, 1\]"): f(np.ones((2, 3)), dim=2)
+        with pytest.raises(TypeError, match="^dim must be an integer"): f(np.ones((2, 3)), dim=1.0)
+    for cls in (Softmax, LogSoftmax):
+        with pytest.raises(TypeError, match="^dim must be"): cls(dim="1")
+    with pytest.raises(ValueError, match="^approximate must be one of 'none', 'tanh'"): gelu(1.0, "fast")
+    with pytest.raises(ValueError, match="^approximate must be"): GELU("erf")
+    with pytest.raises(TypeError, match="^mode must be True or False"): Sigmoid().train(None)
+
+
+def test_methods_have_real_names_and_signatures():
+    import inspect
+    for cls in [Module, Linear, Sigmoid, Tanh, ReLU, GELU, Hardsigmoid, Identity, Softmax, LogSoftmax]:
+        assert "*args" not in str(inspect.signature(cls)), cls
+        for name, m in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_"): continue
+            owner = next(c for c in cls.__mro__ if name in c.__dict__)
+            assert m.__qualname__ == f"{owner.__name__}.{name}", (cls, name, m.__qualname__)
+    assert Linear.forward.__qualname__ == "Linear.forward" and Linear.backward_params.__qualname__ == "Linear.backward_params"
+    assert str(inspect.signature(Linear.forward)) == "(self: dlnotes.activations.Linear, x)"
+
+
+EXTREME_LOGITS = [[1e308, -1e308], [-1e308, 1e308, 0.0], [1e308] * 5, [-1e308] * 5, [1.7e308, -1.7e308, 1.7e308],
+                  [[1e308, -1e308], [-1e308, 1e308]]]
+
+
+@pytest.mark.parametrize("x", EXTREME_LOGITS)
+def test_softmax_family_warning_free_on_any_finite_logits(x):
+    x = np.array(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for dim in range(-x.ndim, x.ndim):
+            p, lp = softmax(x, dim), log_softmax(x, dim)
+            np.testing.assert_allclose(p.sum(dim), 1.0, rtol=0, atol=1e-15)
+            assert np.all(lp <= 0) and not np.any(np.isnan(lp))
+            np.testing.assert_array_equal(np.exp(lp), p)  # −inf where the probability underflows to 0
+            for cls in (Softmax, LogSoftmax):
+                layer = cls(dim); layer(x)
+                for g in (np.ones_like(x), np.full(x.shape, 1e308), np.where(np.arange(x.size).reshape(x.shape) % 2, 1e308, -1e308)):
+                    assert not np.any(np.isnan(layer.backward(g)))
+
+
+def test_softmax_backward_with_huge_gradients_is_exact():
+    "Gradients near the float limit are scaled before the sums: no overflow where the exact result is finite."
+    ls = LogSoftmax(); ls(np.array([0.0, -800.0]))
+    np.testing.assert_allclose(ls.backward(np.array([1e308, 1e308])), [-1e308, 1e308], rtol=1e-15)
+    sm = Softmax(); s = sm(np.array([np.log(0.01), np.log(0.99)]))
+    g = np.array([1e308, -1e308])
+    np.testing.assert_allclose(sm.backward(g), s * (g / 4 - np.sum(g / 4 * s)) * 4, rtol=1e-14)  # 1.98e306, not inf
+    x, G = RNG.normal(size=(5, 4)), RNG.normal(size=(5, 4))  # ordinary gradients: bit-identical to the plain formula
+    sm = Softmax(); s = sm(x); np.testing.assert_array_equal(sm.backward(G), s * (G - np.sum(G * s, -1, keepdims=True)))
+
+
+def test_layer_gradcheck_arguments():
+    with pytest.raises(TypeError, match="^layer must be a Module"): layer_gradcheck(None, np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(TypeError, match="^G must be"): layer_gradcheck(Tanh(), np.ones((2, 3)), None)
+    with pytest.raises(ValueError, match="^grad_out must be an array of shape"): layer_gradcheck(Tanh(), np.ones((2, 3)), np.ones(3))

@@ -118,12 +118,12 @@ def test_wider_beam_can_be_worse():
 
 
 @pytest.mark.parametrize("call, msg", [
-    (lambda m: beam_search(m, 0, m.bos, 0, 3), "beam_width must be >= 1"),
-    (lambda m: beam_search(m, True, m.bos, 0, 3), "beam_width must be an int"),
-    (lambda m: beam_search_batched(m.batched, 0, m.bos, 0, 3), "beam_width must be >= 1"),
-    (lambda m: greedy_search(m, m.bos, 0, 0), "max_len must be >= 1"),
-    (lambda m: beam_search_batched(m.batched, 2, m.bos, 0, -1), "max_len must be >= 1"),
-    (lambda m: exhaustive_search(m, m.bos, 0, 0, 3), "max_len must be >= 1"),
+    (lambda m: beam_search(m, 0, m.bos, 0, 3), "beam_width must be an integer >= 1"),
+    (lambda m: beam_search(m, True, m.bos, 0, 3), "beam_width must be an integer"),
+    (lambda m: beam_search_batched(m.batched, 0, m.bos, 0, 3), "beam_width must be an integer >= 1"),
+    (lambda m: greedy_search(m, m.bos, 0, 0), "max_len must be an integer >= 1"),
+    (lambda m: beam_search_batched(m.batched, 2, m.bos, 0, -1), "max_len must be an integer >= 1"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 0, 3), "max_len must be an integer >= 1"),
     (lambda m: exhaustive_search(m, m.bos, 0, 3, 4), "shape (1, 4)"),
     (lambda m: beam_search(lambda ps: m(ps)[:, :, None], 2, m.bos, 0, 3), "shape (1, vocab_size)"),
     (lambda m: beam_search(lambda ps: m(ps)[:1].repeat(len(ps) + 1, 0), 2, m.bos, 0, 3), "for 1 prefixes"),
@@ -140,6 +140,110 @@ def test_bad_input_is_named(call, msg):
     with pytest.raises((ValueError, TypeError), match=None) as e:
         call(m)
     assert msg in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda m: length_normalized(-1.0, 0, 1.0), ValueError, "length must be an integer >= 1"),
+    (lambda m: length_normalized(-1.0, -2), ValueError, "length must be an integer >= 1"),
+    (lambda m: length_normalized(-1.0, 2.5), TypeError, "length must be an integer"),
+    (lambda m: length_normalized(None, 2), TypeError, "score must be"),
+    (lambda m: length_normalized(-1.0, 2, alpha=-1), ValueError, "alpha must be"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 3, 3, n_best=0), ValueError, "n_best must be an integer >= 1"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 3, 3, n_best=-1), ValueError, "n_best must be an integer >= 1"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 3, 3, n_best=1.0), TypeError, "n_best must be"),
+    (lambda m: exhaustive_search(m, m.bos, 0, 3, 0), ValueError, "vocab_size must be"),
+    (lambda m: greedy_search(m, -1, 0, 3), ValueError, "bos must be an integer >= 0"),
+    (lambda m: greedy_search(m, 99, 0, 3), ValueError, "bos must be this table's BOS id 3"),
+    (lambda m: beam_search(m, 2, 7, 0, 3), ValueError, "bos must be this table's BOS id 3"),
+    (lambda m: beam_search_batched(m.batched, 2, 99, 0, 3), ValueError, "bos must be this table's BOS id 3"),
+    (lambda m: greedy_search(m, m.bos, -1, 3), ValueError, "eos must be an integer >= 0"),
+    (lambda m: m([(m.bos, 5)]), ValueError, "prefixes must be token ids in [0, 2] after BOS"),
+    (lambda m: m([(m.bos, -1)]), ValueError, "prefixes must be token ids in [0, 2] after BOS"),
+    (lambda m: m([(m.bos, 1.5)]), ValueError, "prefixes must be token ids"),
+    (lambda m: m.batched(torch.tensor([[m.bos, 3]])), ValueError, "prefixes must be token ids in [0, 2] after BOS"),
+    (lambda m: greedy_search(None, m.bos, 0, 3), TypeError, "step_fn must be"),
+    (lambda m: m.batched([[m.bos]]), TypeError, "prefixes must be a LongTensor"),
+    (lambda m: beam_search(m, 2, m.bos, 0, 3, lp_style="log"), ValueError, "lp_style must be one of"),
+    (lambda m: beam_search(m, 2, m.bos, 0, 3, trace=3), TypeError, "trace must be None or a list"),
+    (lambda m: NGramTable.random(0), ValueError, "vocab_size must be an integer >= 1"),
+    (lambda m: NGramTable.random(3, temperature=0), ValueError, "temperature must be"),
+    (lambda m: NGramTable.random(3, seed=-1), ValueError, "seed must be"),
+    (lambda m: NGramTable(None), TypeError, "logp must be"),
+    (lambda m: greedy_search(lambda ps: None, m.bos, 0, 3), TypeError, "step_fn(prefixes) must be an array of real numbers"),
+    (lambda m: beam_search(lambda ps: np.zeros((len(ps), 3), complex), 2, m.bos, 0, 3), TypeError, "step_fn(prefixes) must be"),
+    (lambda m: NGramTable(np.zeros((4, 4))), ValueError, "logp must be an array of shape (vocab_size+1,)*context"),
+])
+def test_bad_values_and_tokens_are_named(call, exc, msg):
+    m = NGramTable.random(3, context=1, seed=0)
+    with pytest.raises(exc) as e:
+        call(m)
+    assert type(e.value) is exc and str(e.value).startswith(msg), str(e.value)
+
+
+def test_n_best():
+    m = NGramTable.random(3, context=1, seed=0)
+    every = exhaustive_search(m, m.bos, 0, 3, 3)
+    assert exhaustive_search(m, m.bos, 0, 3, 3, n_best=1) == every[:1]
+    assert exhaustive_search(m, m.bos, 0, 3, 3, n_best=len(every) + 5) == every
+
+
+@pytest.fixture(scope="module")
+def zen_lm():
+    torch.set_num_threads(1)
+    return train_char_lm(zen_text(), steps=30, seed=3)
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda: __import__("dlnotes.beam").beam.char_lm(-1), ValueError, "n_chars must be an integer >= 1"),
+    (lambda: __import__("dlnotes.beam").beam.char_lm(0), ValueError, "n_chars must be an integer >= 1"),
+    (lambda: __import__("dlnotes.beam").beam.char_lm(5, context=0), ValueError, "context must be"),
+    (lambda: __import__("dlnotes.beam").beam.char_lm(5, seed=-1), ValueError, "seed must be"),
+    (lambda: __import__("dlnotes.beam").beam.char_lm(2.0), TypeError, "n_chars must be"),
+    (lambda: train_char_lm("abc", batch_size=0), ValueError, "batch_size must be an integer >= 1"),
+    (lambda: train_char_lm("abc", steps=0), ValueError, "steps must be an integer >= 1"),
+    (lambda: train_char_lm("abc", lr=0), ValueError, "lr must be"),
+    (lambda: train_char_lm("abc", lr=float("nan")), ValueError, "lr must be"),
+    (lambda: train_char_lm("", steps=1), ValueError, "text must be a non-empty string"),
+    (lambda: train_char_lm(None, steps=1), TypeError, "text must be a non-empty string"),
+])
+def test_char_lm_bad_input(call, exc, msg):
+    with pytest.raises(exc) as e:
+        call()
+    assert type(e.value) is exc and str(e.value).startswith(msg), str(e.value)
+
+
+def test_lm_step_fns_bad_tokens(zen_lm):
+    model, chars, _ = zen_lm
+    V = len(chars)
+    for bad in ([V], [-1], [0, V + 5]):
+        with pytest.raises(ValueError, match=rf"^prompt_ids must be token ids in \[0, {V - 1}\]"): lm_step_fns(model, bad)
+    with pytest.raises(TypeError, match="^model must be a char_lm"): lm_step_fns(None, [0])
+    with pytest.raises(TypeError, match="^prompt_ids must be"): lm_step_fns(model, [[0, 1]])
+    step_fn, step_b = lm_step_fns(model, [0, 1])
+    with pytest.raises(ValueError, match="^prefixes must be token ids"): step_fn([(V, V + 3)])
+    with pytest.raises(ValueError, match="^prefixes must be token ids"): step_b(torch.tensor([[V, -1]]))
+    assert step_fn([(V, 0)]).shape == (1, V)
+    with pytest.raises(TypeError, match="^prefixes must be a LongTensor"): step_b([[V, 0]])
+
+
+def test_char_lm_leaves_global_rng_untouched():
+    "char_lm and train_char_lm seed their own generators: torch's global state is as before, and seeds still work."
+    from dlnotes.beam import char_lm
+    torch.manual_seed(1234); expected = torch.rand(3)
+    torch.manual_seed(1234)
+    a, b = char_lm(5, seed=7), char_lm(5, seed=7)
+    train_char_lm("abcabcabd", steps=3, batch_size=4, seed=7)
+    assert torch.equal(torch.rand(3), expected)  # the global stream continues as if nothing had run
+    for pa, pb in zip(a.parameters(), b.parameters()): assert torch.equal(pa, pb)
+    assert not torch.equal(next(char_lm(5, seed=8).parameters()), next(a.parameters()))
+
+
+def test_char_lm_divergence_is_caught():
+    "At a huge learning rate the loss explodes (to ~1e13 while staying finite): DivergenceError naming lr and step."
+    from dlnotes.descent import DivergenceError
+    with pytest.raises(DivergenceError, match=r"lr=1000000000000\.0") as e:
+        train_char_lm(zen_text(), steps=200, lr=1e12, seed=0)
+    assert "step" in str(e.value)
 
 
 def test_char_lm_is_seeded_and_batched_matches_lists():

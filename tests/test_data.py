@@ -1,6 +1,6 @@
 """dlnotes.data: the MNIST download path against a local HTTP server (127.0.0.1 only), IDX parsing,
 and property tests of the digits split, one_hot and synthetic_regression."""
-import gzip, hashlib, http.server, os, socket, subprocess, sys, threading, time
+import contextlib, gzip, hashlib, http.server, os, signal, socket, stat, subprocess, sys, threading, time, warnings
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         if mode == "hang":
-            time.sleep(3); return
+            srv.stop.wait(3); return
+        if mode == "trickle":                                                      # one byte every 50 ms (bounded)
+            for i in range(min(len(body), 400)):
+                if srv.stop.is_set(): return
+                try: self.wfile.write(body[i:i + 1]); self.wfile.flush()
+                except OSError: return
+                time.sleep(0.05)
+            return
         if mode in ("truncate", "close-no-length"): body = body[: len(body) // 2]
         self.wfile.write(body); self.wfile.flush()
         self.close_connection = True
@@ -64,6 +71,7 @@ class Server:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.files, self.httpd.modes, self.httpd.hits, self.httpd.lock = {}, {}, [], threading.Lock()
+        self.httpd.stop = threading.Event()
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs=dict(poll_interval=0.05), daemon=True)
         self.thread.start()
 
@@ -79,7 +87,7 @@ class Server:
         with self.httpd.lock: return list(self.httpd.hits)
 
     def close(self):
-        self.httpd.shutdown(); self.httpd.server_close(); self.thread.join(5)
+        self.httpd.stop.set(); self.httpd.shutdown(); self.httpd.server_close(); self.thread.join(5)
 
 
 @pytest.fixture
@@ -104,6 +112,28 @@ def _leftovers(d):
 
 def _corrupt(b):
     b = bytearray(b); b[len(b) // 2] ^= 0xFF; return bytes(b)
+
+
+@contextlib.contextmanager
+def _bounded(seconds):
+    "Fail (instead of hanging) if the block takes longer than `seconds` (SIGALRM interrupts a blocking open/read)."
+    def on_alarm(*_): raise AssertionError(f"still running after {seconds}s: this would hang")
+    old = signal.signal(signal.SIGALRM, on_alarm); signal.setitimer(signal.ITIMER_REAL, seconds)
+    try: yield
+    finally: signal.setitimer(signal.ITIMER_REAL, 0); signal.signal(signal.SIGALRM, old)
+
+
+def _own(d, arrays, gz=False):
+    "Write the tiny arrays into `d` as the four MNIST files (your own data set: not the official sizes)."
+    for name, a in arrays.items(): write_idx(Path(d) / (name + (".gz" if gz else "")), a)
+    return d
+
+
+def _quiet_load(*args, **kw):
+    "load_mnist(..., verify=False) without its UserWarning."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load_mnist(*args, **kw)
 
 
 def _refused_url():
@@ -243,11 +273,11 @@ def test_bad_idx_header_is_a_clear_error(server, tiny, tmp_path):
 
 def test_size_not_matching_header_is_a_clear_error(tiny, tmp_path):
     arrays, blobs, sums = tiny
-    for name, a in arrays.items(): write_idx(tmp_path / name, a)
+    _own(tmp_path, arrays)
     p = tmp_path / "t10k-images-idx3-ubyte"
     p.write_bytes(p.read_bytes() + b"\0")
     with pytest.raises(MNISTUnavailable, match="size does not match the header"):
-        load_mnist(tmp_path, download=False, valid_size=5)
+        _quiet_load(tmp_path, download=False, valid_size=5, verify=False)
 
 
 def test_download_false_with_missing_files(tmp_path, server, tiny):
@@ -259,16 +289,18 @@ def test_download_false_with_missing_files(tmp_path, server, tiny):
     assert server.hits == [] and not (tmp_path / "nowhere").exists()
 
 
-def test_corrupt_cached_file(server, tiny, tmp_path):
-    "A cached .gz failing its checksum: an error with download=False, replaced by a verified copy otherwise."
+@pytest.mark.parametrize("download", [False, True])
+def test_cached_file_failing_its_check_is_never_overwritten(server, tiny, tmp_path, download):
+    "A cached .gz that fails its checksum may be the user's own file: an error that advises verify=False, file untouched."
     arrays, blobs, sums = tiny
     for name, b in blobs.items(): (tmp_path / name).write_bytes(b)
     name = "train-images-idx3-ubyte.gz"
     (tmp_path / name).write_bytes(_corrupt(blobs[name]))
-    with pytest.raises(MNISTUnavailable, match="cached file fails its check"):
-        load_mnist(tmp_path, download=False, checksums=sums)
-    load_mnist(tmp_path, mirrors=[server.mirror("m", blobs)], checksums=sums, valid_size=5, timeout=5)
-    assert server.hits == [f"/m/{name}"] and (tmp_path / name).read_bytes() == blobs[name]
+    with pytest.raises(MNISTUnavailable, match="fails its checksum") as e:
+        load_mnist(tmp_path, download=download, mirrors=[server.mirror("m", blobs)], checksums=sums, timeout=5)
+    msg = str(e.value)
+    assert "verify=False" in msg and "--own-files" in msg and "delete" not in msg.lower() and str(tmp_path / name) in msg
+    assert server.hits == [] and (tmp_path / name).read_bytes() == _corrupt(blobs[name])
 
 
 def test_default_checksums_are_enforced(server, tiny, tmp_path):
@@ -289,11 +321,142 @@ def test_dlnotes_data_env_var(server, tiny, tmp_path, monkeypatch):
     assert mnist_dir() == Path.home() / ".cache" / "dlnotes" / "mnist"
 
 
-def test_raw_files_need_no_checksum(tiny, tmp_path):
+def test_raw_files_must_have_the_official_sizes(tiny, tmp_path):
     arrays, blobs, sums = tiny
-    for name, a in arrays.items(): write_idx(tmp_path / name, a)
-    data = load_mnist(tmp_path, download=False, valid_size=0)
-    assert len(data.train.y) == N_TRAIN and len(data.valid.y) == 0
+    _own(tmp_path, arrays)
+    with pytest.raises(MNISTUnavailable, match="not the official MNIST file") as e:
+        load_mnist(tmp_path, download=False)
+    assert "verify=False" in str(e.value) and "delete" not in str(e.value).lower()
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_own_files_with_verify_false(tiny, tmp_path, gz):
+    "Your own IDX files (raw or gzipped, any number of images) with verify=False; a warning says the checksums were skipped."
+    arrays, blobs, sums = tiny
+    _own(tmp_path, arrays, gz=gz)
+    with pytest.warns(UserWarning, match=rf"checksums were skipped.*\({N_TRAIN} training and {N_TEST} test images\)"):
+        data = load_mnist(tmp_path, download=False, valid_size=0, verify=False)
+    assert len(data.train.y) == N_TRAIN and len(data.valid.y) == 0 and len(data.test.y) == N_TEST
+    np.testing.assert_array_equal(data.test.y, arrays["t10k-labels-idx1-ubyte"])
+
+
+# --------------------------------------------------------------------------- issue 14: deadline, cache entries, mirrors
+def test_trickling_server_meets_the_deadline(server, tiny, tmp_path):
+    "A server sending one byte every 50 ms cannot keep a download alive past `deadline` (each read is within `timeout`)."
+    arrays, blobs, sums = tiny
+    name = "train-images-idx3-ubyte.gz"
+    m = server.mirror("slow", blobs, modes={name: "trickle"})
+    t0 = time.perf_counter()
+    with _bounded(10), pytest.raises(MNISTUnavailable, match="deadline=0.6s") as e:
+        load_mnist(tmp_path, mirrors=[m], checksums=sums, timeout=0.5, deadline=0.6)
+    assert time.perf_counter() - t0 < 3 and name in str(e.value)
+    assert not (tmp_path / name).exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("what", ["fifo", "dev-zero-link", "directory"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_only_regular_files_are_read_from_the_cache(tiny, tmp_path, what, gz):
+    "A FIFO, a symlink to /dev/zero or a directory in a file's place: a clear MNISTUnavailable at once, never a hang."
+    arrays, blobs, sums = tiny
+    _own(tmp_path, arrays, gz=gz)
+    p = tmp_path / ("train-images-idx3-ubyte" + (".gz" if gz else ""))
+    p.unlink()
+    if what == "fifo":
+        if not hasattr(os, "mkfifo"): pytest.skip("no FIFOs here")
+        os.mkfifo(p); words = "FIFO"
+    elif what == "dev-zero-link":
+        if not os.path.exists("/dev/zero"): pytest.skip("no /dev/zero here")
+        os.symlink("/dev/zero", p); words = "character device"
+    else: p.mkdir(); words = "a directory"
+    for verify in (True, False):
+        with _bounded(5), pytest.raises(MNISTUnavailable, match="only regular files") as e:
+            _quiet_load(tmp_path, download=False, verify=verify)
+        assert words in str(e.value) and str(p) in str(e.value)
+
+
+def test_cache_that_cannot_be_written(server, tiny, tmp_path):
+    "The cache under a regular file (or read-only): MNISTUnavailable naming the directory, no raw OSError, no request."
+    arrays, blobs, sums = tiny
+    (tmp_path / "afile").write_bytes(b"x")
+    m = server.mirror("m", blobs)
+    with pytest.raises(MNISTUnavailable, match="cannot write to") as e:
+        load_mnist(tmp_path / "afile" / "mnist", mirrors=[m], checksums=sums, timeout=5)
+    assert str(tmp_path / "afile" / "mnist") in str(e.value)
+    with pytest.raises(MNISTUnavailable, match="is not a directory"):
+        load_mnist(tmp_path / "afile", mirrors=[m], checksums=sums, timeout=5)
+    if os.geteuid() != 0:                                                          # root ignores permissions
+        ro = tmp_path / "ro"; ro.mkdir(); ro.chmod(0o500)
+        try:
+            with pytest.raises(MNISTUnavailable, match="cannot write to"):
+                load_mnist(ro / "mnist", mirrors=[m], checksums=sums, timeout=5)
+        finally: ro.chmod(0o700)
+    assert server.hits == []
+
+
+def test_unreadable_cached_file(tiny, tmp_path):
+    if os.geteuid() == 0: pytest.skip("root reads any file")
+    arrays, blobs, sums = tiny
+    _own(tmp_path, arrays)
+    p = tmp_path / "t10k-labels-idx1-ubyte"; p.chmod(0)
+    try:
+        with pytest.raises(MNISTUnavailable, match="cannot read"): _quiet_load(tmp_path, download=False, verify=False)
+    finally: p.chmod(0o600)
+
+
+def test_stale_part_files_are_removed(tiny, tmp_path):
+    "A .part left by a killed download is removed; a fresh one (a download running now elsewhere) and other files are kept."
+    arrays, blobs, sums = tiny
+    _own(tmp_path, arrays)
+    old, fresh = tmp_path / ".train-images-idx3-ubyte.gz.k1ll3d.part", tmp_path / ".t10k-images-idx3-ubyte.gz.l1v3.part"
+    mine = tmp_path / ".my-notes.part"
+    for p in (old, fresh, mine): p.write_bytes(b"")
+    os.utime(old, (time.time() - 86400,) * 2); os.utime(mine, (time.time() - 86400,) * 2)
+    _quiet_load(tmp_path, download=False, verify=False, valid_size=0)
+    assert not old.exists() and fresh.exists() and mine.exists()
+
+
+def test_dead_mirror_is_skipped_after_its_first_failure(server, tiny, tmp_path):
+    "A hung first mirror costs one timeout, not one per file; a mirror that only lacks a file (404) is still asked."
+    arrays, blobs, sums = tiny
+    hung = server.mirror("hung", blobs, modes={n: "hang" for n in blobs})
+    partial = server.mirror("partial", blobs, skip=["train-labels-idx1-ubyte.gz"])
+    good = server.mirror("good", blobs)
+    t0 = time.perf_counter()
+    data = load_mnist(tmp_path, mirrors=[hung, partial, good], checksums=sums, valid_size=5, timeout=0.5)
+    assert time.perf_counter() - t0 < 2.5 and len(data.test.y) == N_TEST
+    hits = server.hits
+    assert sum(h.startswith("/hung/") for h in hits) == 1                            # asked once, then skipped
+    assert sum(h.startswith("/partial/") for h in hits) == 4                         # its 404 did not mark it dead
+    assert hits.count("/good/train-labels-idx1-ubyte.gz") == 1 and sum(h.startswith("/good/") for h in hits) == 1
+
+
+def test_unreachable_only_mirror_gives_its_reason(server, tiny, tmp_path):
+    arrays, blobs, sums = tiny
+    with pytest.raises(MNISTUnavailable) as e:
+        load_mnist(tmp_path, mirrors=[_refused_url()], checksums=sums, timeout=2)
+    msg = str(e.value)
+    assert "URLError" in msg and "could not download a verified train-images-idx3-ubyte.gz" in msg  # first file: the reason
+
+
+@pytest.mark.parametrize("kw, err, words", [
+    (dict(checksums="abc"), TypeError, "checksums must be"), (dict(checksums=[1]), TypeError, "checksums must be"),
+    (dict(checksums={"x.gz": 3}), TypeError, "checksums['x.gz'] must be"),
+    (dict(checksums={"x.gz": {"sha999": "ab"}}), ValueError, "checksums['x.gz'] must be"),
+    (dict(checksums={"x.gz": {"sha256": "xyz"}}), TypeError, "must be a hexadecimal digest"),
+    (dict(checksums={"x.gz": {"size": -1}}), ValueError, "['size'] must be"),
+    (dict(mirrors=[None]), TypeError, "mirrors[0] must be"), (dict(mirrors=["ftp://x/"]), ValueError, "mirrors[0] must be"),
+    (dict(mirrors="https://x/"), TypeError, "mirrors must be"), (dict(mirrors=3), TypeError, "mirrors must be"),
+    (dict(timeout=0), ValueError, "timeout must be"), (dict(timeout="5"), TypeError, "timeout must be"),
+    (dict(timeout=float("nan")), ValueError, "timeout must be"), (dict(deadline=-1), ValueError, "deadline must be"),
+    (dict(deadline=float("inf")), ValueError, "deadline must be"), (dict(download="yes"), TypeError, "download must be"),
+    (dict(verify=1), TypeError, "verify must be"), (dict(valid_size=2.5), TypeError, "valid_size must be"),
+    (dict(valid_size=-1), ValueError, "valid_size must be"), (dict(root=3), TypeError, "root must be"),
+    (dict(root=""), ValueError, "root must be")])
+def test_bad_arguments_are_named_before_any_work(server, tmp_path, kw, err, words):
+    kw = {"root": tmp_path / "c", **kw}
+    with pytest.raises(err) as e: load_mnist(**kw)
+    assert words in str(e.value)
+    assert server.hits == [] and not (tmp_path / "c").exists()
 
 
 # --------------------------------------------------------------------------- constants and hygiene

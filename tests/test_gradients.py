@@ -86,6 +86,37 @@ def test_bad_input():
     with pytest.raises(ValueError, match="f must return a scalar"): numerical_gradient(lambda v: v, np.ones(3))
     with pytest.raises(ValueError, match="grad_f returned shape"): gradcheck(np.sum, lambda v: np.ones(2), np.ones(3))
 
+@pytest.mark.parametrize("call, name", [
+    (lambda: numerical_gradient(np.sum, None), "x"),
+    (lambda: numerical_gradient(np.sum, "abc"), "x"),
+    (lambda: numerical_gradient(np.sum, np.ones(2, complex)), "x"),
+    (lambda: numerical_gradient(None, np.ones(2)), "f"),
+    (lambda: numerical_gradient(lambda v: "a", np.ones(2)), "f"),
+    (lambda: numerical_gradient(np.sum, np.ones(2), h="1e-6"), "h"),
+    (lambda: derivative(np.sin, None), "x"),
+    (lambda: derivative(np.sin, 1 + 2j), "x"),
+    (lambda: derivative(3, 1.0), "f"),
+    (lambda: derivative(np.sin, 1.0, h=None), "h"),
+    (lambda: derivative(np.sin, 1.0, method=3), "method"),
+    (lambda: gradcheck(np.sum, None, np.ones(2)), "grad_f"),
+    (lambda: gradcheck(np.sum, lambda v: None, np.ones(2)), "grad_f"),
+    (lambda: gradcheck(np.sum, np.ones_like, None), "x"),
+])
+def test_wrong_types_are_type_errors_naming_the_argument(call, name):
+    with pytest.raises(TypeError) as e: call()
+    assert str(e.value).startswith(f"{name} must") or f"{name}(" in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: derivative(np.sin, 1.0, h=float("inf")), "h"),
+    (lambda: derivative(np.sin, float("nan")), "x"),
+    (lambda: numerical_gradient(np.sum, np.ones(2), h=0), "h"),
+    (lambda: derivative(np.sin, 1.0, method="left"), "method"),
+])
+def test_wrong_values_are_value_errors_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=f"^{name} must"): call()
+
+
 def test_import_is_light():
     code = "import sys, dlnotes.gradients, dlnotes.descent; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,5 +1,5 @@
 """Chapter 00 (dlnotes.guess): the console game driven through stdin in a subprocess, and property tests."""
-import math, subprocess, sys
+import math, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import pytest
@@ -94,15 +94,91 @@ def test_difference_feedback_and_options(game_cmd):
     assert "You have 2 guesses" in r.stdout and "from 10 to 20" in r.stdout
 
 
-def test_bad_arguments_are_named(game_cmd):
-    r = game_cmd(["--low", "5", "--high", "1"], "")
-    assert r.returncode == 2 and "need low <= high" in r.stderr and "Traceback" not in r.stderr
-    r = game_cmd(["--guesses", "0"], "")
-    assert r.returncode == 2 and "max_guesses must be an integer >= 1" in r.stderr
-    r = game_cmd(["--feedback", "warmer"], "")
-    assert r.returncode == 2 and "invalid choice" in r.stderr
+@pytest.mark.parametrize("args,msg", [
+    (["--low", "5", "--high", "1"], "--high must be an integer >= --low (5), got 1"),
+    (["--guesses", "0"], "--guesses must be an integer >= 1, got 0"),
+    (["--seed", "-1"], "--seed must be an integer >= 0, got -1"),
+    (["--seed", "abc"], "argument --seed: invalid int value: 'abc'"),
+    (["--high", str(10**30)], "--high must be an integer in"),
+    (["--feedback", "warmer"], "argument --feedback: invalid choice"),
+    (["--rounds", "3"], "unrecognized arguments: --rounds"),
+])
+def test_bad_options_are_named(game_cmd, args, msg):
+    r = game_cmd(args, "50\n")
+    assert r.returncode == 2 and msg in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and "I am thinking" not in r.stdout  # refused before the game starts
+
+
+def test_help(game_cmd):
     r = game_cmd(["--help"], "")
     assert r.returncode == 0 and "--feedback" in r.stdout
+
+
+# ---------------------------------------------------------------- never a traceback (issue 14)
+
+def _shell(cmd, **kw):
+    return subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60, cwd=ROOT, **kw)
+
+
+def _cli(): return " ".join(map(str, COMMANDS["module"]))
+
+
+def test_stdin_closed():
+    r = _shell(f"exec {_cli()} --seed 2 <&-")
+    assert r.returncode == 0, r.stderr
+    assert f"No more input: goodbye! The number was {target_for(2)}." in r.stdout and "Traceback" not in r.stderr
+
+
+def test_stdin_not_utf8():
+    r = subprocess.run(COMMANDS["module"] + ["--seed", "2"], input=b"\xff\xfe\n" + f"{target_for(2)}\n".encode(),
+                       capture_output=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 0 and b"You found" in r.stdout and b"Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_stdout_full():
+    r = _shell(f"{_cli()} --seed 2 >/dev/full", input="50\n")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "cannot write the game" in r.stderr and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+
+
+def test_stdout_closed_pipe():
+    r = _shell(f"yes 50 | {_cli()} --seed 2 --guesses 100000 | head -c 10 >/dev/null; echo rc=${{PIPESTATUS[1]}}")
+    assert "rc=1" in r.stdout or "rc=0" in r.stdout, r.stdout
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr
+
+
+def _interrupt(cmd, ready):
+    "Start `cmd`, wait until `ready(proc)` holds, send SIGINT (Ctrl-C); returns (returncode, stdout, stderr)."
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while not ready(p) and time.monotonic() < deadline and p.poll() is None: time.sleep(0.005)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    return p.returncode, out, err
+
+
+def test_ctrl_c_while_playing():
+    import fcntl
+    def prompted(p):  # the first prompt has been written: the game waits for a guess
+        fl = fcntl.fcntl(p.stdout, fcntl.F_GETFL); fcntl.fcntl(p.stdout, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        chunk = p.stdout.read(200) or ""
+        prompted.seen = getattr(prompted, "seen", "") + chunk
+        return "Guess 1 of 5" in prompted.seen
+    rc, out, err = _interrupt(COMMANDS["module"] + ["--seed", "2"], prompted)
+    assert rc == 130, (rc, err)
+    assert "Interrupted: goodbye! The number was" in prompted.seen + out and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see the start-up")
+def test_ctrl_c_during_start_up():
+    def importing_numpy(p):  # numpy's libraries are being loaded: the module is starting, no game yet
+        try: return "numpy" in Path(f"/proc/{p.pid}/maps").read_text()
+        except OSError: return False
+    for cmd in COMMANDS.values():
+        if not Path(cmd[0]).exists(): continue
+        rc, out, err = _interrupt(cmd + ["--seed", "2"], importing_numpy)
+        assert rc == 130 and "Traceback" not in err, (cmd, rc, err[-2000:])
 
 
 def test_import_is_light_and_silent():
@@ -203,7 +279,9 @@ def test_random_guess_mean_matches_expectation():
 
 
 @pytest.mark.parametrize("bad,exc,msg", [
-    (dict(low=3, high=2), ValueError, "need low <= high"),
+    (dict(low=3, high=2), ValueError, "high must be an integer >= low = 3, got 2"),
+    (dict(seed=-1), ValueError, "seed must be None, an integer seed >= 0"),
+    (dict(high=10**30), ValueError, "high must be an integer in"),
     (dict(target=101), ValueError, "target must be an integer in [0, 100]"),
     (dict(target=2.0), TypeError, "target must be an integer"),
     (dict(feedback="hot/cold"), ValueError, "feedback must be one of"),

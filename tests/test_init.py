@@ -110,3 +110,25 @@ def test_activation_stats_counts_activation_layers():
 ])
 def test_bad_input(call, match):
     with pytest.raises((ValueError, TypeError), match=match): call()
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (3, 0, 2), (0, 0)])
+@pytest.mark.parametrize("init", [scaled_normal_, xavier_uniform_, xavier_normal_, kaiming_uniform_, kaiming_normal_])
+def test_zero_size_weights_are_a_value_error(shape, init):
+    with pytest.raises(ValueError, match="zero-size"): init(np.empty(shape))
+    with pytest.raises(ValueError, match="zero-size"): calculate_fans(shape)
+
+
+def test_huge_hyper_parameters_no_overflow():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for slope in (1e308, -1e308, 1e200, 1e-300):
+            g = calculate_gain("leaky_relu", slope)
+            assert math.isfinite(g) and g == pytest.approx(math.sqrt(2.0 / (1 + slope ** 2)) if abs(slope) < 1e150 else math.sqrt(2) / abs(slope))
+        for bad in (float("inf"), float("nan")):
+            with pytest.raises(ValueError, match="negative slope"): calculate_gain("leaky_relu", bad)
+        for call in (lambda: xavier_uniform_(np.empty((3, 4)), gain=1e308), lambda: xavier_normal_(np.empty((3, 4)), gain=1e308),
+                     lambda: uniform_(np.empty(3), -1e308, 1e308), lambda: normal_(np.empty(3), 0, 1e307),
+                     lambda: normal_(np.empty(3), 1e308, 1e307)):
+            with pytest.raises(ValueError): call()

@@ -1,5 +1,6 @@
 """Chapter 06 cross-checks: L2/L1 penalties against torch.optim.SGD / autograd, dropout against torch, early stopping, augmentation."""
 from types import SimpleNamespace
+import warnings
 import math
 import numpy as np
 import pytest
@@ -12,29 +13,14 @@ from dlnotes.descent import SGD
 from dlnotes.gradients import gradcheck
 from dlnotes.activations import Linear
 from dlnotes.losses import CrossEntropyCost
-from dlnotes.network import MLP, fit, predict
+from dlnotes.network import MLP, to_torch
+from dlnotes.training import CancelFitException, fit, predict, accuracy
 from dlnotes.regularization import (L1, L2, Dropout, EarlyStopping, augment, rotate_images, shift_images, weights)
-
-torch.set_default_dtype(torch.float64)
 
 
 def _data(n=24, d=6, k=3, seed=0):
     rng = np.random.default_rng(seed)
     return rng.normal(size=(n, d)), rng.integers(0, k, n)
-
-
-def _torch_copy(net):
-    "torch Linear/Sigmoid stack with the same parameters as a numpy MLP (Linear, Sigmoid, ..., Linear)."
-    layers = []
-    for l in net:
-        if isinstance(l, Linear):
-            t = torch.nn.Linear(l.n_in, l.n_out)
-            with torch.no_grad():
-                t.weight.copy_(torch.from_numpy(l.weight.data)); t.bias.copy_(torch.from_numpy(l.bias.data))
-            layers.append(t)
-        else:
-            layers.append(torch.nn.Sigmoid())
-    return torch.nn.Sequential(*layers)
 
 
 def _torch_train(tnet, X, y, k, lr, steps, penalty=None):
@@ -56,7 +42,7 @@ def _torch_train(tnet, X, y, k, lr, steps, penalty=None):
 @pytest.mark.parametrize("sizes", [[6, 5, 3], [6, 8, 4, 3]])
 def test_l2_matches_torch_sgd_weight_decay(lmbda, sizes):
     X, y = _data(k=sizes[-1])
-    net = MLP(sizes, seed=1); tnet = _torch_copy(net)
+    net = MLP(sizes, seed=1); tnet = to_torch(net)
     fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=0.3), X, y, 4, len(X), callbacks=[L2(lmbda)], progress=False)
     expected = _torch_train(tnet, X, y, sizes[-1], 0.3, 4, ("L2", lmbda / len(X)))   # torch's weight_decay = λ/n
     for p, e in zip(net.parameters(), expected): np.testing.assert_allclose(p.data, e, rtol=1e-9, atol=1e-11)
@@ -65,7 +51,7 @@ def test_l2_matches_torch_sgd_weight_decay(lmbda, sizes):
 @pytest.mark.parametrize("lmbda", [0.1, 2.0])
 def test_l1_matches_torch_autograd(lmbda):
     X, y = _data()
-    net = MLP([6, 5, 3], seed=2); tnet = _torch_copy(net)
+    net = MLP([6, 5, 3], seed=2); tnet = to_torch(net)
     fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=0.3), X, y, 4, len(X), callbacks=[L1(lmbda)], progress=False)
     expected = _torch_train(tnet, X, y, 3, 0.3, 4, ("L1", lmbda / len(X)))
     for p, e in zip(net.parameters(), expected): np.testing.assert_allclose(p.data, e, rtol=1e-9, atol=1e-11)
@@ -74,7 +60,8 @@ def test_l1_matches_torch_autograd(lmbda):
 def test_penalty_reported_in_training_cost():
     X, y = _data()
     net = MLP([6, 5, 3], seed=3)
-    h = fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=0.1), X, y, 2, 8, callbacks=[L2(2.0)], progress=False)
+    h = fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=0.1), X, y, 2, 8, callbacks=[L2(2.0)], progress=False,
+            exact_train_metrics=True)
     net2 = MLP([6, 5, 3], seed=3)
     h2 = fit(net2, CrossEntropyCost(), SGD(net2.parameters(), lr=0.1), X, y, 2, 8, callbacks=[L2(2.0)], progress=False, metrics=("acc",))
     data_cost = CrossEntropyCost()(net(X), one_hot(y, 3))
@@ -115,7 +102,6 @@ def test_dropout_scaling_matches_torch(p):
 def test_dropout_backward_matches_torch_given_the_mask(p):
     x = torch.from_numpy(np.random.default_rng(1).normal(size=(6, 7))).requires_grad_()
     g = np.random.default_rng(2).normal(size=(6, 7))
-    torch.manual_seed(0)
     out = F.dropout(x, p, training=True); out.backward(torch.from_numpy(g))
     mask = out.detach().numpy() / x.detach().numpy()                   # torch's mask·1/(1-p)
     d = Dropout(p, seed=0); d(x.detach().numpy()); d._mask = mask      # the same mask in ours
@@ -133,7 +119,7 @@ def test_dropout_gradcheck(shape):
 
 def test_dropout_eval_deterministic_in_a_trained_net():
     X, y = _data()
-    net = MLP([6, 16, 3], seed=0, dropout=lambda: Dropout(0.5, seed=0))
+    net = MLP([6, 16, 3], seed=0, dropout=lambda rng: Dropout(0.5, rng=rng))
     fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=0.5), X, y, 3, 8, progress=False)
     np.testing.assert_array_equal(predict(net, X), predict(net, X))
     assert net.training                                                # predict restores the mode
@@ -150,13 +136,14 @@ def test_dropout_preserves_expectation(p, seed):
 def _fake_run(es, values, key="valid_acc"):
     "Drive EarlyStopping by hand with a sequence of metric values; returns the epochs seen."
     model = SimpleNamespace(parameters=lambda: [])
-    t = SimpleNamespace(history={key: []}, epoch=0, stop=False, model=model)
-    es.on_train_begin(t)
-    for t.epoch, v in enumerate(values, 1):
-        t.history[key].append(v); es.on_epoch_end(t)
-        if t.stop: break
-    es.on_train_end(t)
-    return t.epoch
+    learn = SimpleNamespace(history={key: []}, epoch=0, model=model)
+    es.before_fit(learn)
+    try:
+        for learn.epoch, v in enumerate(values, 1):
+            learn.history[key].append(v); es.after_epoch(learn)
+    except CancelFitException: pass
+    es.after_fit(learn)
+    return learn.epoch
 
 
 @settings(max_examples=50, deadline=None)
@@ -181,24 +168,23 @@ def test_early_stopping_restores_best_weights():
     es = EarlyStopping(3)
     h = fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=2.0), X[:40], y[:40], 40, 5, valid=(X[40:], y[40:]),
             callbacks=[es], progress=False)
-    from dlnotes.network import accuracy
     assert accuracy(net, X[40:], y[40:]) == es.best == max(h["valid_acc"])
 
 
 @pytest.mark.parametrize("bad", [dict(patience=0), dict(patience=1.5), dict(mode="up"), dict(min_delta=-1)])
 def test_early_stopping_bad_input(bad):
-    with pytest.raises(ValueError): EarlyStopping(**bad)
+    with pytest.raises((ValueError, TypeError), match=list(bad)[0]): EarlyStopping(**bad)
 
 
 @pytest.mark.parametrize("p", [1.0, -0.1, 2, "0.5", True])
 def test_dropout_bad_p(p):
-    with pytest.raises(ValueError, match="p \\(the probability"): Dropout(p)
+    with pytest.raises((ValueError, TypeError), match="p must be a finite number in \\[0, 1\\)"): Dropout(p)
 
 
 @pytest.mark.parametrize("lmbda", [-1e-9, float("inf"), float("nan"), "1"])
 def test_penalty_bad_lmbda(lmbda):
     for cls in (L1, L2):
-        with pytest.raises(ValueError, match="lmbda"): cls(lmbda)
+        with pytest.raises((ValueError, TypeError), match="lmbda must be"): cls(lmbda)
 
 
 def test_shift_round_trip_and_bounds():
@@ -213,7 +199,7 @@ def test_rotation_matches_torch_grid_sample(angle):
     "Bilinear rotation about the centre with zero padding = torch's affine_grid + grid_sample(align_corners=True)."
     imgs = np.random.default_rng(0).random((3, 9, 9))
     th = math.radians(angle)
-    theta = torch.tensor([[[math.cos(th), -math.sin(th), 0.0], [math.sin(th), math.cos(th), 0.0]]]).repeat(3, 1, 1)
+    theta = torch.tensor([[[math.cos(th), -math.sin(th), 0.0], [math.sin(th), math.cos(th), 0.0]]], dtype=torch.float64).repeat(3, 1, 1)
     grid = F.affine_grid(theta, (3, 1, 9, 9), align_corners=True)
     ref = F.grid_sample(torch.from_numpy(imgs)[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=True)[:, 0]
     np.testing.assert_allclose(rotate_images(imgs, angle), ref.numpy(), atol=1e-12)
@@ -239,3 +225,49 @@ def test_augment_sizes_labels_and_seed():
         k, j = divmod(i, 10)
         dx, dy = [(0, 0), (0, -1), (0, 1), (-1, 0), (1, 0)][k]
         np.testing.assert_array_equal(img, shift_images(X[j:j + 1], dx, dy)[0])
+
+
+def test_dropout_checks_its_input_and_grad_out():
+    with pytest.raises(TypeError, match="x must be"): Dropout(0.5).forward(None)
+    with pytest.raises(TypeError, match="x must be"): Dropout(0.5).forward("abc")
+    d = Dropout(0.5, seed=0)
+    with pytest.raises(RuntimeError, match="before forward"): d.backward(np.ones(3))
+    d(np.ones((4, 3)))
+    for bad in (np.ones(3), np.ones((4, 1)), np.ones((1, 3))):            # would broadcast silently
+        with pytest.raises(ValueError, match=r"grad_out must be an array of shape \(4, 3\)"): d.backward(bad)
+    d.eval(); d(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="grad_out"): d.backward(np.ones(2))   # checked in evaluation mode too
+
+
+def test_dropout_rng_and_seed_are_checked():
+    with pytest.raises(TypeError, match="rng must be"): Dropout(0.5, rng="gen")
+    with pytest.raises(ValueError, match="seed must be"): Dropout(0.5, seed=-1)
+    a, b = Dropout(0.5, rng=np.random.default_rng(3)), Dropout(0.5, seed=3)
+    np.testing.assert_array_equal(a(np.ones((5, 5))), b(np.ones((5, 5))))
+
+
+def test_mlp_dropout_layers_get_independent_reproducible_masks():
+    make = lambda: MLP([8, 16, 16, 3], dropout=lambda rng: Dropout(0.5, rng=rng), seed=4)
+    x = np.ones((6, 16))
+    masks = [d(x) != 0 for d in make() if isinstance(d, Dropout)]
+    again = [d(x) != 0 for d in make() if isinstance(d, Dropout)]
+    assert len(masks) == 2 and not np.array_equal(masks[0], masks[1])
+    for m, n in zip(masks, again): np.testing.assert_array_equal(m, n)
+
+
+def test_callbacks_use_the_new_events_and_have_real_names():
+    for cls, names in [(EarlyStopping, ("before_fit", "after_epoch", "after_fit")), (L2, ("_term", "_grad")),
+                       (L1, ("_term", "_grad"))]:
+        for n in names: assert getattr(cls, n).__qualname__ == f"{cls.__name__}.{n}"
+    assert L2.after_backward.__qualname__ == "_Penalty.after_backward" and L2.after_step.__qualname__ == "_Penalty.after_step"
+
+
+def test_early_stopping_inside_fit_stops_with_cancel_and_no_warning():
+    X, y = _data(60)
+    net = MLP([6, 10, 3], seed=0)
+    es = EarlyStopping(2, monitor="valid_loss", mode="min")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=3.0), X[:40], y[:40], 200, 5, valid=(X[40:], y[40:]),
+                callbacks=[es], progress=False)
+    assert es.stopped_epoch == len(h.epochs) < 200

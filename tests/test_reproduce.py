@@ -1,16 +1,17 @@
-"""Appendix C: `reproduce` and the `dlnotes-reproduce` console script on small synthetic MNIST-format (IDX) files."""
-import os
-import subprocess
-import sys
+"""Appendix C: `reproduce`, `train_rung` and `load_ladder_data` on small synthetic MNIST-format (IDX) files.
+The command line `dlnotes-reproduce` is tested in tests/test_cli.py."""
+import warnings
 from pathlib import Path
 import numpy as np
 import pytest
 
-from dlnotes.data import MNIST_FILES, MNISTUnavailable, write_idx
-from dlnotes.reproduce import LADDER, format_table, load_ladder_data, main, reproduce
+from dlnotes.data import MNIST_FILES, MNISTUnavailable, load_digits, write_idx
+from dlnotes.reproduce import LADDER, format_table, load_ladder_data, plot_ladder, reproduce, train_rung
+
+OWN = "MNIST-format files (own, unverified)"
 
 
-def _write_fake_mnist(d, n_train=600, n_test=120, seed=0):
+def write_fake_mnist(d, n_train=600, n_test=120, seed=0, gz=False):
     "Learnable 28×28 uint8 images: class c has a bright 7×7 block at a class-specific place, plus noise."
     rng = np.random.default_rng(seed)
     def make(n):
@@ -21,74 +22,104 @@ def _write_fake_mnist(d, n_train=600, n_test=120, seed=0):
             X[i, r:r + 7, col:col + 7] = 255
         return X, y
     (Xtr, ytr), (Xte, yte) = make(n_train), make(n_test)
-    for name, a in zip(MNIST_FILES, (Xtr, ytr, Xte, yte)): write_idx(Path(d) / name, a)   # uncompressed: no checksums apply
+    for name, a in zip(MNIST_FILES, (Xtr, ytr, Xte, yte)): write_idx(Path(d) / (name + (".gz" if gz else "")), a)
     return d
 
 
 @pytest.fixture(scope="module")
 def fake_mnist(tmp_path_factory):
-    return _write_fake_mnist(tmp_path_factory.mktemp("mnist"))
+    return write_fake_mnist(tmp_path_factory.mktemp("mnist"))
 
 
-def _cli():
-    exe = Path(sys.executable).parent / "dlnotes-reproduce"
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "import sys; from dlnotes.reproduce import main; sys.exit(main())"]
-
-
-def test_load_ladder_data_reads_idx_and_splits(fake_mnist):
-    data, name, note = load_ladder_data(fake_mnist, download=False)
-    assert name == "MNIST" and note == ""
+def test_own_files_are_read_and_split(fake_mnist):
+    data, name, note = load_ladder_data(fake_mnist, download=False, verify=False)
+    assert name == OWN and note == ""
     assert [len(s.y) for s in data] == [500, 100, 120] and data.train.X.shape[1] == 784
     assert 0 <= data.train.X.min() and data.train.X.max() <= 1
 
 
-def test_reproduce_on_fake_mnist(fake_mnist, tmp_path):
+@pytest.mark.parametrize("gz", [False, True])
+def test_own_files_without_the_option_fall_back_and_say_why(tmp_path, gz):
+    "Auto mode on a user's own files: the digits, with a note that says why and how to use the files."
+    write_fake_mnist(tmp_path, n_train=60, n_test=12, gz=gz)
+    data, name, note = load_ladder_data(tmp_path, download=False)
+    note = " ".join(note.split())
+    assert name == "digits" and "--own-files" in note and "NOT comparable" in note and str(tmp_path) in note
+    assert "delete" not in note.lower()
+    with pytest.raises(MNISTUnavailable, match="verify=False"): load_ladder_data(tmp_path, download=False, dataset="mnist")
+    d, name, _ = load_ladder_data(tmp_path, download=False, dataset="mnist", verify=False)
+    assert name == OWN and len(d.test.y) == 12
+
+
+def test_missing_files_note_says_why(tmp_path):
+    data, name, note = load_ladder_data(tmp_path / "none", download=False)
+    note = " ".join(note.split())
+    assert name == "digits" and "missing train-images-idx3-ubyte.gz" in note and "download=False" in note
+
+
+def test_reproduce_on_own_files(fake_mnist, tmp_path):
     out = tmp_path / "ladder.png"
     res = reproduce(fake_mnist, download=False, seeds=(0, 1), epochs=2, rungs=["ch3-crossentropy-30", "ch3-L2-100"],
-                    out=out, progress=False)
-    assert res["dataset"] == "MNIST" and out.stat().st_size > 1000
+                    out=out, progress=False, verify=False)
+    assert res["dataset"] == OWN and res["n_train"] == 500 and not res["comparable"] and out.stat().st_size > 1000
     assert [r["rung"] for r in res["rows"]] == ["ch3-crossentropy-30", "ch3-L2-100"]
     assert all(r["best_mean"] > 0.5 and r["n_seeds"] == 2 and r["epochs"] == 2 for r in res["rows"])   # learnable data
     assert res["curves"]["ch3-L2-100"].shape == (2, 2)
-    table = format_table(res)
-    assert "95.49%" in table and "98.04%" in table and "pts" in table and "NOT comparable" not in table
+    table = " ".join(format_table(res).split())                                     # notes are wrapped at 88 columns
+    assert "95.49%" in table and "98.04%" in table and "500 training images" in table
+    assert "NOT comparable" in table and "not Nielsen's 50 000" in table and "pts" not in table and "ours − book" not in table
+
+
+def test_table_difference_only_when_comparable(fake_mnist):
+    res = reproduce(fake_mnist, download=False, seeds=(0,), epochs=1, rungs=["ch1-quadratic-30"], progress=False, verify=False)
+    fair = dict(res, dataset="MNIST", n_train=50_000, comparable=True, note="")
+    assert "pts" in format_table(fair) and "50 000 training images" in format_table(fair)
+    assert "pts" not in format_table(dict(res, dataset="digits", comparable=False))
 
 
 def test_same_seed_same_numbers(fake_mnist):
-    a = reproduce(fake_mnist, download=False, seeds=(3,), epochs=1, rungs=["ch1-quadratic-30"], progress=False)
-    b = reproduce(fake_mnist, download=False, seeds=(3,), epochs=1, rungs=["ch1-quadratic-30"], progress=False)
+    kw = dict(download=False, seeds=(3,), epochs=1, rungs=["ch1-quadratic-30"], progress=False, verify=False)
+    a, b = reproduce(fake_mnist, **kw), reproduce(fake_mnist, **kw)
     np.testing.assert_array_equal(a["curves"]["ch1-quadratic-30"], b["curves"]["ch1-quadratic-30"])
 
 
-def test_console_script(fake_mnist, tmp_path):
-    out = tmp_path / "cli.png"
-    r = subprocess.run(_cli() + ["--data-dir", str(fake_mnist), "--no-download", "--seeds", "0", "--epochs", "1",
-                                 "--rungs", "ch1-quadratic-30", "ch3-crossentropy-30", "--out", str(out)],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg"})
-    assert r.returncode == 0, r.stderr
-    assert "on MNIST" in r.stdout and "95.42%" in r.stdout and "[2/2] ch3-crossentropy-30 seed 0" in r.stdout
-    assert out.exists() and f"figure saved to {out}" in r.stdout
+def test_epochs_zero_is_an_error_not_the_books_30(fake_mnist):
+    data = load_digits()
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1, got 0"): train_rung(LADDER[2], data, epochs=0)
+    with pytest.raises(ValueError, match="epochs must be"): reproduce(dataset="digits", epochs=0, progress=False)
+    with pytest.raises(ValueError, match="quick_epochs must be"): reproduce(dataset="digits", quick=True, quick_epochs=0)
+    h = train_rung(LADDER[2], data, epochs=1)
+    assert len(h["valid_acc"]) == 1
 
 
-def test_console_script_falls_back_to_digits(tmp_path):
-    r = subprocess.run(_cli() + ["--data-dir", str(tmp_path), "--no-download", "--quick", "--seeds", "0",
-                                 "--rungs", "ch3-crossentropy-30", "--out", str(tmp_path / "d.png"), "--quiet"],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg"})
-    assert r.returncode == 0, r.stderr
-    assert "on digits" in r.stdout and "NOT comparable" in r.stdout and "[1/1]" not in r.stdout   # --quiet: table only
+def test_bad_arguments_fail_before_any_training(fake_mnist, tmp_path, monkeypatch):
+    import dlnotes.reproduce as R
+    monkeypatch.setattr(R, "load_ladder_data", lambda *a, **k: pytest.fail("loaded data before checking the arguments"))
+    for kw, err, words in [(dict(rungs=["x"]), ValueError, "unknown rung"), (dict(rungs="ch3-L2-100"), TypeError, "rungs must be"),
+                           (dict(rungs=[]), ValueError, "rungs must be"), (dict(seeds=[-1]), ValueError, "seeds[0] must be"),
+                           (dict(seeds=[1.5]), TypeError, "seeds[0] must be"), (dict(seeds="0"), TypeError, "seeds must be"),
+                           (dict(seeds=()), ValueError, "at least one seed"), (dict(epochs=2.0), TypeError, "epochs must be"),
+                           (dict(out=tmp_path / "nowhere" / "x.png"), ValueError, "does not exist"),
+                           (dict(out=tmp_path / "x.txt"), ValueError, "out must be a figure file"),
+                           (dict(out=3), TypeError, "out must be"), (dict(dataset="cifar"), ValueError, "dataset must be"),
+                           (dict(dataset=3), TypeError, "dataset must be"), (dict(download="no"), TypeError, "download must be"),
+                           (dict(verify=None), TypeError, "verify must be"), (dict(progress=2), TypeError, "progress must be"),
+                           (dict(data_dir=3), TypeError, "data_dir must be")]:
+        with pytest.raises(err) as e: reproduce(**{"data_dir": fake_mnist, **kw})
+        assert words in str(e.value), (kw, str(e.value))
+    assert not (tmp_path / "x.txt").exists()
 
 
-def test_console_script_requires_mnist_when_asked(tmp_path):
-    r = subprocess.run(_cli() + ["--data-dir", str(tmp_path), "--no-download", "--dataset", "mnist"],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg"})
-    assert r.returncode == 2 and "MNIST is not available" in r.stderr
-
-
-def test_bad_arguments(fake_mnist):
-    with pytest.raises(SystemExit): main(["--epochs", "0"])
-    with pytest.raises(SystemExit): main(["--rungs", "ch9-nothing"])
-    with pytest.raises(ValueError, match="unknown rung"): reproduce(fake_mnist, download=False, rungs=["x"])
-    with pytest.raises(MNISTUnavailable): load_ladder_data(Path(fake_mnist) / "missing", download=False, dataset="mnist")
+def test_bad_rung_and_data(fake_mnist):
+    data = load_digits()
+    for rung, words in [("ch1", "rung must be a Rung"), (LADDER[0]._replace(cost="hinge"), "rung.cost"),
+                        (LADDER[0]._replace(hidden=0), "rung.hidden"), (LADDER[0]._replace(lr=-1.0), "rung.lr"),
+                        (LADDER[0]._replace(split="train"), "rung.split")]:
+        with pytest.raises((TypeError, ValueError), match=words): train_rung(rung, data, epochs=1)
+    for bad in (None, (1, 2, 3), data.train):
+        with pytest.raises(TypeError, match="data must be"): train_rung(LADDER[0], bad, epochs=1)
+    with pytest.raises(TypeError, match="res must be"): format_table({"rows": []})
+    with pytest.raises(TypeError, match="res must be"): plot_ladder(None)
 
 
 def test_ladder_is_nielsens():

@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from dlnotes.descent import Parameter
 from dlnotes.activations import Linear, Sigmoid, ReLU, Tanh
-from dlnotes.network import MLP, fit, to_torch
+from dlnotes.network import MLP, to_torch
+from dlnotes.training import fit
 from dlnotes.losses import CrossEntropyLoss, CrossEntropyCost, MSELoss
 from dlnotes.optimizers import SGD
 from dlnotes.vanishing import clip_grad_norm_, layer_grad_norms, grad_norms, linear_layers, GradNormRecorder, GradClip
@@ -106,3 +107,25 @@ def test_callbacks_in_fit():
     np.testing.assert_allclose(totals, clip.norms, rtol=1e-12)
     assert len(linear_layers(net)) == 3
     with pytest.raises(ValueError, match="max_norm"): GradClip(-1)
+
+
+def test_grad_clip_keeps_an_exploding_run_finite_and_warning_free():
+    import warnings
+    from dlnotes.descent import DivergenceError
+    rng = np.random.default_rng(0)
+    X, y = rng.random((64, 8)), rng.integers(0, 4, 64)
+    def run(callbacks):
+        net = MLP([8] + [30] * 6 + [4], "relu", init="standard", seed=0)
+        return fit(net, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1), X, y, 5, 16, callbacks=callbacks, seed=0, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DivergenceError, match="lr=0.1"): run([])
+        h = run([GradClip(1.0)])
+    assert np.isfinite(h["train_loss"]).all()
+
+
+def test_callbacks_have_real_names_and_check_arguments():
+    assert GradClip.after_backward.__qualname__ == "GradClip.after_backward"
+    assert GradNormRecorder.after_backward.__qualname__ == "GradNormRecorder.after_backward"
+    with pytest.raises(TypeError, match="max_norm"): GradClip("1")
+    with pytest.raises(ValueError, match="which must be one of"): GradNormRecorder().per_epoch("grad")

@@ -51,6 +51,7 @@ def output_problems(path):
         if any(o.get("output_type") == "error" for o in outs): out.append(f"code cell {i}: saved an error output")
         if re.search(r"#\|\s*(export|hide)", src): continue
         images = any({"image/png", "image/svg+xml"} & set(o.get("data", {})) for o in outs)
+        images = images or any("dlnotes-interactive" in "".join(o.get("data", {}).get("text/html", "")) for o in outs)
         if _PLOT.search(src) and not images: out.append(f"code cell {i}: draws a plot but has no saved image")
     if code and n_out == 0 and Path(path).stem != "index": out.append("no saved outputs at all (never executed?)")
     return out

@@ -1,12 +1,14 @@
 """Render the book's site with Quarto, or say clearly why it cannot and what was done.
 
 Called by `make book` after every notebook has been executed (outputs saved) and cleaned.
-With Quarto on PATH: `nbdev-docs` renders the site into `_docs/` (checked: `_docs/index.html`).
+With Quarto on PATH: `nbdev-docs` renders the site into `_docs/` (checked: `_docs/index.html`), then
+`tools/mathjax.py` copies the pinned MathJax (npm `mathjax@3.2.2`) into `_docs/mathjax/`, so the math
+typesets with no network (`nbs/_quarto.yml` points `html-math-method` there).
 `--proc-only` builds `_proc/` and stops (the test suite uses it to check the doc build).
 Without Quarto: the notebooks are still processed into `_proc/` (what Quarto would render) and
 the script exits with status 3 and a message on how to install Quarto.
 """
-import shutil, sys
+import re, shutil, sys
 from pathlib import Path
 
 INSTALL = """Quarto is not installed, so the site was not rendered.
@@ -37,6 +39,23 @@ def proc():
     return cache
 
 
+# What Quarto loads from CDNs and the book does not use: a polyfill for pre-2017 browsers (MathJax 3 needs
+# none), and require.js + jQuery, added to every page with an HTML output for "JavaScript widgets" such as
+# plotly (the book's interactive figures are plain HTML and a few lines of JavaScript).
+_CDN = [re.compile(r'\s*<script src="https://cdnjs\.cloudflare\.com/polyfill/[^"]*"></script>'),
+        re.compile(r'\s*<script src="https://cdnjs\.cloudflare\.com/ajax/libs/(require\.js|jquery)/[^"]*"[^>]*></script>'),
+        re.compile(r'\s*<script type="application/javascript">define\(\'jquery\', \[\],function\(\) \{return window\.jQuery;\}\)</script>')]
+
+
+def strip_network(docs):
+    "Remove the scripts Quarto adds from CDNs, so that every page loads with no network (tests/test_site.py checks)."
+    for page in Path(docs).glob("*.html"):
+        text = page.read_text()
+        new = text
+        for pat in _CDN: new = pat.sub("", new)
+        if new != text: page.write_text(new)
+
+
 def main(argv):
     from nbdev.config import get_config
     cfg = get_config()
@@ -48,7 +67,11 @@ def main(argv):
         nbdev_docs.__wrapped__()
         index = Path(cfg.doc_path) / "index.html"
         if not index.exists(): sys.exit(f"Quarto ran but {index} was not produced.")
-        print(f"Site rendered: {index}")
+        strip_network(Path(cfg.doc_path))
+        sys.path.insert(0, str(Path(__file__).parent))
+        import mathjax
+        n = mathjax.install(Path(cfg.doc_path) / "mathjax")
+        print(f"Site rendered: {index} (with MathJax {mathjax.VERSION}, {n / 1e6:.1f} MB, for offline math)")
         return 0
     proc()
     print(INSTALL, file=sys.stderr)

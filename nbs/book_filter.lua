@@ -1,0 +1,58 @@
+-- Quarto filter for the dlnotes site (nbs/_quarto.yml: filters). It lives in nbs/ because nbdev renders
+-- a copy of nbs/ (_proc/, then per-worker copies), so only files in nbs/ travel with the pages.
+-- 1. Numbered page titles: NN_x.ipynb -> "Chapter NN · <title>", 9N_x.ipynb -> "Appendix <letter> · <title>"
+--    (90 -> A, 91 -> B, ...), unless the title already starts with "Appendix"/"Chapter".
+-- 2. API links that work in a local copy of the site: nbdev writes links to the exported API as absolute
+--    URLs on the published site (doc_host/doc_baseurl); they are made relative to the page, so a copy of
+--    _docs/ opened from disk (or served anywhere) links to its own pages.
+local SITE = "https://dlnotes.github.io/dlnotes/"
+
+local function stem()
+  local f = (quarto and quarto.doc and quarto.doc.input_file) or (PANDOC_STATE and PANDOC_STATE.input_files[1]) or ""
+  return f:match("([^/\\]+)$") or ""
+end
+
+local function prefix_for(name)
+  local num = name:match("^(%d%d%a?)_")
+  if not num then return nil end
+  local a = num:match("^9(%d)$")
+  if a then return "Appendix " .. string.char(65 + tonumber(a)) .. " · " end
+  return "Chapter " .. num .. " · "
+end
+
+local function localize(url)
+  if url:sub(1, #SITE) == SITE then
+    local rest = url:sub(#SITE + 1)
+    if rest == "" or rest:sub(1, 1) == "#" then rest = "index.html" .. rest end
+    return rest
+  end
+  return url
+end
+
+function Meta(meta)
+  local p = prefix_for(stem())
+  if p and meta.title then
+    local t = pandoc.utils.stringify(meta.title)
+    if not (t:match("^Appendix") or t:match("^Chapter")) then
+      meta.title = pandoc.Inlines({pandoc.Str(p)}) .. pandoc.Inlines(meta.title)
+      if not meta.pagetitle then meta.pagetitle = p .. t end
+    end
+  end
+  return meta
+end
+
+function Link(el)
+  el.target = localize(el.target)
+  return el
+end
+
+local function raw(el)
+  if el.format:match("html") then
+    el.text = el.text:gsub('href="' .. SITE:gsub("%p", "%%%0") .. '([^"]*)"', function(rest)
+      return 'href="' .. localize(SITE .. rest) .. '"'
+    end)
+  end
+  return el
+end
+RawInline = raw
+RawBlock = raw

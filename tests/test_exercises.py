@@ -1,0 +1,143 @@
+"""Exercises (练习, dlnotes.exercises): every worked solution passes its checker, a realistic wrong answer
+per exercise fails with the intended hint, and an untouched stub is "not attempted yet", never an error.
+
+The solutions are read from the chapters themselves (the code in each `Solution NN.K` call-out), so the
+solution a reader unfolds is the one tested here.
+"""
+import json, math, re
+from pathlib import Path
+import numpy as np
+import pytest
+
+from dlnotes.exercises import EXERCISES, Exercise, Case, Result, check, exercises, register
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / "nbs"
+_CALLOUT = re.compile(r'::: \{\.callout-tip collapse="true" title="Solution ([\d.a-z]+)"\}(.*?)\n:::', re.S)
+_CODE = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def solutions():
+    "Exercise id -> the code of its solution call-out, from every chapter's markdown cells."
+    out = {}
+    for nb in sorted(NBS.glob("*.ipynb")):
+        for c in json.loads(nb.read_text())["cells"]:
+            if c["cell_type"] != "markdown": continue
+            for m in _CALLOUT.finditer("".join(c["source"])):
+                assert m.group(1) not in out, f"two solutions for {m.group(1)}"
+                out[m.group(1)] = (nb.stem, "\n".join(_CODE.findall(m.group(2))))
+    return out
+
+
+SOLUTIONS = solutions()
+
+
+def solved(ex_id):
+    "The reader's answer that the chapter's solution call-out defines."
+    ex = EXERCISES[ex_id]
+    chapter, code = SOLUTIONS[ex_id]
+    ns = {"math": math, "np": np}
+    exec(compile(code, f"<solution {ex_id}>", "exec"), ns)
+    assert ex.name in ns, f"solution {ex_id} does not define {ex.name}"
+    return ns[ex.name]
+
+
+# a realistic wrong answer per exercise, and words the hint must contain
+def _linear(game):
+    n = game.low
+    while not game.over: game.guess(n); n += 1
+
+def _lo_equals_n(game):  # the classic off-by-one: the interval never shrinks past n
+    lo, hi = game.low, game.high
+    while not game.over:
+        n = (lo + hi) // 2
+        fb = game.guess(n)
+        if fb > 0: lo = n
+        elif fb < 0: hi = n
+
+def _until_solved(game):  # ignores the budget: plays on after the game is over
+    lo, hi = game.low, game.high
+    while not game.solved:
+        n = (lo + hi + 1) // 2 + 1 if hi - lo > 2 else lo
+        fb = game.guess(min(max(n, game.low), game.high))
+        if fb > 0: lo = n + 1
+        elif fb < 0: hi = n - 1
+
+WRONG = {
+    "00.1": [(9, "⌊log₂ 1000⌋"), (1000, "2^k − 1")],
+    "00.2": [(lambda N: math.ceil(math.log2(N)), "one short when N is a power of two"),
+             (lambda N: math.floor(math.log2(N)) + 2, "2^k − 1 >= N")],
+    "00.3": [(lambda N: N / 2, "off by ½"), (lambda N: N, "uniformly random position")],
+    "00.4": [(_linear, "guess its middle"), (_lo_equals_n, "lo = n + 1"), (_until_solved, "while not game.over")],
+}
+
+
+def test_every_exercise_has_a_solution_and_a_wrong_answer():
+    assert set(SOLUTIONS) == set(EXERCISES), "each registered exercise needs exactly one solution call-out"
+    assert set(WRONG) == set(EXERCISES), "each exercise needs a realistic wrong answer here"
+    for ex in EXERCISES.values():
+        assert SOLUTIONS[ex.id][0] == ex.chapter, f"{ex.id}: solution is in {SOLUTIONS[ex.id][0]}, not {ex.chapter}"
+    counts = {}
+    for ex in EXERCISES.values(): counts[ex.chapter] = counts.get(ex.chapter, 0) + 1
+    assert all(3 <= n <= 5 for n in counts.values()), counts
+    assert "00_guess" in counts
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_solution_passes(ex_id):
+    r = check(ex_id, solved(ex_id))
+    assert r.status == "passed", r.message()
+    assert r.n_cases >= 1 and bool(r) and "passed all" in r.message()
+
+
+@pytest.mark.parametrize("ex_id,k", [(i, k) for i in sorted(WRONG) for k in range(len(WRONG[i]))])
+def test_wrong_answer_gets_the_hint(ex_id, k):
+    answer, words = WRONG[ex_id][k]
+    r = check(ex_id, answer)
+    assert r.status == "failed" and not r, r.message()
+    assert words in r.hint, f"{ex_id}: hint {r.hint!r} should say {words!r}"
+    msg = r.message()
+    assert r.case in msg.replace("\n    ", " ") and "expected" in msg and "got" in msg
+    assert all(len(line) <= 90 for line in msg.splitlines()), msg
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_untouched_stub_is_not_attempted(ex_id):
+    ex = EXERCISES[ex_id]
+    def stub(*args): ...
+    def raises(*args): raise NotImplementedError
+    for answer in ([..., None] if ex.kind != "function" else [stub, raises, ...]):
+        r = check(ex_id, answer)
+        assert r.status == "not attempted" and "not attempted yet" in r.message(), r
+
+
+def test_reports_instead_of_raising():
+    r = check("00.2", lambda N: 1 / 0)
+    assert r.status == "failed" and r.got.startswith("ZeroDivisionError")
+    r = check("00.2", 7)  # a number where a function is asked for
+    assert r.status == "failed" and "def worst_case" in r.hint
+    r = check("00.2", lambda N: "3")
+    assert r.status == "failed"
+    r = check("00.4", lambda game: game.guess("x"))
+    assert r.status == "failed" and "TypeError" in r.got
+
+
+def test_hidden_cases_are_seeded_and_reported_in_markdown():
+    a = [c.show for c in EXERCISES["00.4"].cases(np.random.default_rng(1))]
+    b = [c.show for c in EXERCISES["00.4"].cases(np.random.default_rng(1))]
+    assert a == b and len(a) >= 30
+    r1, r2 = check("00.2", lambda N: N), check("00.2", lambda N: N)
+    assert r1 == r2
+    md = r1._repr_markdown_()
+    assert md.startswith("❌") and "expected" in md
+    assert check("00.1", ...)._repr_markdown_().startswith("✏️")
+
+
+def test_registry_rejects_bad_exercises():
+    with pytest.raises(ValueError, match="registered twice"): register(EXERCISES["00.1"])
+    with pytest.raises(TypeError, match="ex must be an Exercise"): register("00.9")
+    with pytest.raises(ValueError, match="ex.kind must be one of"):
+        register(Exercise("zz.1", "zz", "x", "essay", lambda rng: [], lambda c, g: ""))
+    with pytest.raises(ValueError, match="id must be one of"): check("99.9", 1)
+    assert [e.id for e in exercises("00_guess")] == ["00.1", "00.2", "00.3", "00.4"]
+    assert isinstance(Case("f(1)", (1,), 2), Case) and Result("00.1", "passed", 1).passed

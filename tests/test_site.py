@@ -1,0 +1,245 @@
+"""The rendered site in a real browser: Playwright driving Debian's Chromium, with the network blocked.
+
+Runs when `quarto` is on PATH, a Chromium is installed (`chromium` on PATH or /usr/bin/chromium) and the
+`playwright` package imports; otherwise every test here is skipped with the reason (CI has no Quarto).
+The site is rendered with `tools/render_book.py` (what `make book` does after executing the notebooks),
+unless `_docs/` is newer than every notebook and the site configuration (or DLNOTES_SITE_REUSE=1 is set
+and `_docs/` exists: check the site as it is). Then each page is loaded from a
+local HTTP server, every request to any other host aborted, at 1280 px and at 390 px, and checked:
+site-wide (every page): images load, internal links and their anchors resolve, MathJax typesets every
+formula (no raw TeX left), no page is wider than a 390 px phone, previous/next links;
+per chapter (chapters on tools/reading_rules.ALLOW are exempt until converted): no output block, table or
+display equation wider than its column at 1280 px, every figure has a caption and alt text, every
+interactive figure's slider changes it.
+Screenshots of index, chapter 00 and chapter 02 at both widths go to _book_out/screens/, the summary line
+to _book_out/site_report.txt. Run: `.venv/bin/python -m pytest tests/test_site.py -q -s`.
+"""
+import functools, http.server, os, re, shutil, socketserver, subprocess, sys, threading
+from urllib.parse import unquote
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS, NBS, OUT = ROOT / "_docs", ROOT / "nbs", ROOT / "_book_out"
+sys.path.insert(0, str(ROOT / "tools"))
+from reading_rules import ALLOW  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+try:
+    import playwright.sync_api  # noqa: F401
+    HAVE_PLAYWRIGHT = True
+except ImportError:
+    HAVE_PLAYWRIGHT = False
+WHY = ("Quarto is not on PATH (the site cannot be rendered)" if shutil.which("quarto") is None else
+       "no Chromium (chromium on PATH or /usr/bin/chromium)" if CHROMIUM is None else
+       "the playwright package is not installed (pip install playwright)" if not HAVE_PLAYWRIGHT else None)
+pytestmark = pytest.mark.skipif(WHY is not None, reason=f"browser test of the site skipped: {WHY}")
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+DESKTOP, PHONE = 1280, 390
+SCREENS = {"index", "00_guess", "02_descent"}
+
+# Measured in the page after load (and after MathJax has typeset): one JSON object per page.
+PROBE = r"""async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  await new Promise(r => setTimeout(r, 50));
+  const main = document.querySelector('main#quarto-document-content') || document.querySelector('main');
+  const col = main ? main.getBoundingClientRect() : {left: 0, right: innerWidth, width: innerWidth};
+  const txt = e => (e.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60);
+  const wide = [];
+  for (const e of (main ? main.querySelectorAll('.cell-output pre, .cell-output-stdout pre, .cell-output-display pre, .cell-output-display table, .cell-output table') : [])) {
+    const r = e.getBoundingClientRect();
+    if (e.scrollWidth > e.clientWidth + 2 || r.right > col.right + 2) wide.push('output: ' + txt(e));
+  }
+  for (const e of (main ? main.querySelectorAll('mjx-container[display="true"]') : [])) {
+    const r = e.getBoundingClientRect(), inner = e.firstElementChild ? e.firstElementChild.getBoundingClientRect() : r;
+    if (r.right > col.right + 2 || inner.width > col.width + 2 || e.scrollWidth > e.clientWidth + 2) wide.push('equation: ' + txt(e));
+  }
+  const rawtex = [...document.querySelectorAll('span.math')].filter(e => !e.querySelector('mjx-container')).map(txt);
+  const imgs = main ? [...main.querySelectorAll('img')] : [];
+  const broken = [...document.querySelectorAll('img')].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'));
+  const nocap = imgs.filter(i => !i.closest('.dlnotes-interactive')).filter(i => {
+    const f = i.closest('figure'); const cap = f && f.querySelector('figcaption');
+    return !(cap && cap.textContent.trim()) || !(i.getAttribute('alt') || '').trim();
+  }).map(i => (i.getAttribute('src') || '').slice(0, 60));
+  for (const f of document.querySelectorAll('.dlnotes-interactive')) {
+    const cap = f.querySelector('figcaption'), im = f.querySelector('img');
+    if (!(cap && cap.textContent.trim()) || !(im && (im.getAttribute('alt') || '').trim())) nocap.push('interactive figure');
+  }
+  const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  return {width: document.documentElement.scrollWidth, wide, rawtex, broken, nocap, links, nimg: imgs.length,
+          prev: !!document.querySelector('.page-navigation .nav-page-previous a'),
+          next: !!document.querySelector('.page-navigation .nav-page-next a'),
+          source: (document.querySelector('a[href*="/blob/"][href$=".ipynb"]') || {}).href || null,
+          ninteractive: document.querySelectorAll('.dlnotes-interactive').length,
+          nmath: document.querySelectorAll('mjx-container').length};
+}"""
+
+# Drive each interactive figure's slider to its other end: the picture must change.
+SLIDE = r"""() => [...document.querySelectorAll('.dlnotes-interactive')].map(f => {
+  const s = f.querySelector('input[type=range]'), im = f.querySelector('img');
+  if (!s || !im) return false;
+  const before = im.src, v0 = s.value;
+  s.value = (s.value === s.max) ? s.min : s.max; s.dispatchEvent(new Event('input', {bubbles: true}));
+  const changed = im.src !== before; s.value = v0; s.dispatchEvent(new Event('input', {bubbles: true}));
+  return changed;
+})"""
+
+
+def _stale():
+    index = DOCS / "index.html"
+    if not index.exists(): return True
+    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.yml"), *NBS.glob("*.css"), *NBS.glob("*.lua"), ROOT / "tools" / "mathjax.py"]
+    return max(p.stat().st_mtime for p in src) > index.stat().st_mtime or not (DOCS / "mathjax").exists()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a): pass
+
+
+def _ids(html):
+    return set(re.findall(r'\bid="([^"]+)"', html))
+
+
+@pytest.fixture(scope="module")
+def site():
+    "Render if needed, serve _docs/ on localhost, visit every page; returns the measurements per page."
+    if _stale() and not (os.environ.get("DLNOTES_SITE_REUSE") and (DOCS / "index.html").exists()):
+        r = subprocess.run([sys.executable, str(ROOT / "tools" / "render_book.py")], cwd=ROOT, capture_output=True,
+                           text=True, timeout=1800)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-5000:]
+    pages = sorted(p.name for p in DOCS.glob("*.html"))
+    handler = functools.partial(_Quiet, directory=str(DOCS))
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}/"
+    from playwright.sync_api import sync_playwright
+    res, blocked = {}, set()
+    (OUT / "screens").mkdir(parents=True, exist_ok=True)
+    (OUT / "site_report.txt").unlink(missing_ok=True)
+
+    def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith("data:"): r.continue_()
+        else: blocked.add(r.request.url.split("?")[0][:100]); r.abort()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for width, height in [(DESKTOP, 900), (PHONE, 844)]:
+                ctx = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+                ctx.route("**/*", route)
+                page = ctx.new_page()
+                for name in pages:
+                    page.goto(base + name, wait_until="load", timeout=60_000)
+                    m = page.evaluate(PROBE)
+                    if width == DESKTOP: m["slides"] = page.evaluate(SLIDE)
+                    stem = Path(m["source"]).stem if m["source"] else Path(name).stem
+                    res.setdefault(name, {"stem": stem})[width] = m
+                    if stem in SCREENS:
+                        page.screenshot(path=str(OUT / "screens" / f"{stem}-{width}.png"), full_page=True)
+                ctx.close()
+            browser.close()
+    finally:
+        srv.shutdown(); srv.server_close()
+    return {"pages": res, "base": base, "blocked": sorted(blocked)}
+
+
+def _exempt(stem): return bool(ALLOW.get(stem))
+
+
+def _report(site, rule, bad):
+    "Record one rule's outcome in _book_out/site_report.txt; returns the failure text."
+    OUT.mkdir(exist_ok=True)
+    lines = [f"{p}: {x}" for p, xs in bad.items() for x in (xs if isinstance(xs, list) else [xs])]
+    with open(OUT / "site_report.txt", "a") as f:
+        f.write(f"{rule}: {len(site['pages'])} pages, {len(lines)} failures\n" + "".join(f"  {l}\n" for l in lines[:50]))
+    return "\n".join(lines[:40])
+
+
+def test_every_page_loads_with_math_typeset(site):
+    assert len(site["pages"]) >= 15
+    bad = {p: [f"raw TeX: {t}" for t in v[w]["rawtex"][:3]] for p, v in site["pages"].items() for w in (DESKTOP,)
+           if v[w]["rawtex"]}
+    assert not bad, _report(site, "math", bad)
+    assert sum(v[DESKTOP]["nmath"] for v in site["pages"].values()) > 100  # MathJax ran offline
+    _report(site, "math", {})
+
+
+def test_nothing_is_loaded_from_the_network(site):
+    bad = {"site": [f"requested {u}" for u in site["blocked"]]} if site["blocked"] else {}
+    assert not bad, _report(site, "network", bad)
+    _report(site, "network", {})
+
+
+def test_images_load(site):
+    bad = {p: v[DESKTOP]["broken"] for p, v in site["pages"].items() if v[DESKTOP]["broken"]}
+    assert not bad, _report(site, "images", bad)
+    _report(site, "images", {})
+
+
+def test_internal_links_resolve(site):
+    base, bad, html = site["base"], {}, {}
+    for p, v in site["pages"].items():
+        for url in set(v[DESKTOP]["links"]):
+            if not url.startswith(base): continue
+            path, _, anchor = url[len(base):].partition("#")
+            path, anchor = unquote(path), unquote(anchor)
+            path = path.split("?")[0] or "index.html"
+            target = DOCS / path
+            if target.is_dir(): target = target / "index.html"
+            if not target.exists(): bad.setdefault(p, []).append(f"missing {path}"); continue
+            if anchor and target.suffix == ".html":
+                ids = html.setdefault(target, _ids(target.read_text(errors="replace")))
+                if anchor not in ids: bad.setdefault(p, []).append(f"dead anchor {path}#{anchor}")
+    assert not bad, _report(site, "links", bad)
+    _report(site, "links", {})
+
+
+def test_no_page_wider_than_a_phone(site):
+    bad = {p: f"{v[PHONE]['width']} px wide at {PHONE} px" for p, v in site["pages"].items() if v[PHONE]["width"] > PHONE + 1}
+    assert not bad, _report(site, "phone width", bad)
+    _report(site, "phone width", {})
+
+
+def test_previous_next_navigation(site):
+    pages = site["pages"]
+    no_prev = [p for p, v in pages.items() if not v[DESKTOP]["prev"]]
+    no_next = [p for p, v in pages.items() if not v[DESKTOP]["next"]]
+    bad = {p: "no previous/next links" for p in set(no_prev) & set(no_next)}
+    bad.update({p: "no previous link (only the first page may lack one)" for p in no_prev[1:] if p not in bad})
+    bad.update({p: "no next link (only the last page may lack one)" for p in no_next[1:] if p not in bad})
+    assert not bad, _report(site, "navigation", bad)
+    assert {v["stem"] for p, v in pages.items() if v[DESKTOP]["source"]} >= {"00_guess", "index"}
+    assert all("/blob/main/nbs/" in v[DESKTOP]["source"] for v in pages.values() if v[DESKTOP]["source"])
+    _report(site, "navigation", {})
+
+
+def test_outputs_and_equations_fit_the_column(site):
+    bad = {p: v[DESKTOP]["wide"] for p, v in site["pages"].items() if v[DESKTOP]["wide"] and not _exempt(v["stem"])}
+    assert not bad, _report(site, "column width", bad)
+    _report(site, "column width", {})
+
+
+def test_figures_have_captions(site):
+    bad = {p: v[DESKTOP]["nocap"] for p, v in site["pages"].items() if v[DESKTOP]["nocap"] and not _exempt(v["stem"])}
+    assert not bad, _report(site, "captions", bad)
+    _report(site, "captions", {})
+
+
+def test_interactive_figures_respond(site):
+    slides = {p: v[DESKTOP]["slides"] for p, v in site["pages"].items() if v[DESKTOP]["slides"]}
+    assert slides, "no interactive figure on the site"
+    bad = {p: f"{s.count(False)} of {len(s)} sliders change nothing" for p, s in slides.items() if not all(s)}
+    assert not bad, _report(site, "interactive", bad)
+    _report(site, "interactive", {})
+
+
+def test_summary(site):
+    "One line for the record: how many pages, images, formulas and interactive figures were checked."
+    pages = site["pages"].values()
+    d = {k: sum(v[DESKTOP][k] for v in pages) for k in ("nimg", "nmath", "ninteractive")}
+    line = (f"site: {len(site['pages'])} pages at {DESKTOP} and {PHONE} px, {d['nimg']} images, {d['nmath']} formulas "
+            f"typeset offline, {d['ninteractive']} interactive figures; {len(site['blocked'])} outside URLs blocked; "
+            f"exempt (not yet converted): {sum(_exempt(v['stem']) for v in pages)} pages")
+    (OUT / "site_summary.txt").write_text(line + "\n" + "\n".join(site["blocked"]) + "\n")
+    print("\n" + line)
