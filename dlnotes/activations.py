@@ -1,4 +1,4 @@
-"""A layer is an object with a forward and a backward pass: the fully connected layer `Linear`, and the activation functions sigmoid, tanh, ReLU, GELU, hard-sigmoid and softmax, each checked against PyTorch.
+"""From Nielsen's perceptron to the sigmoid neuron, Hung-yi Lee's construction of any piecewise-linear curve from sigmoids, and the layers that compute them: the fully connected layer `Linear` and the activation functions sigmoid, tanh, ReLU, GELU, hard-sigmoid and softmax, each checked against PyTorch.
 
 Docs: https://dlnotes.github.io/dlnotes/activations.html.md"""
 

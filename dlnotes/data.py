@@ -10,23 +10,32 @@ __all__ = ['MNIST_FILES', 'MNIST_MIRRORS', 'MNIST_CHECKSUMS', 'MNIST_RAW_SIZES',
            'synthetic_regression']
 
 # %% ../nbs/90_data.ipynb #997a4e8d
-import contextlib, gzip, hashlib, os, re, stat, struct, tempfile, time, urllib.error, urllib.request, warnings, zlib
+import contextlib, gzip, hashlib, http.client, os, re, socket, stat, struct, tempfile, threading, time
+import urllib.error, urllib.request, warnings, zlib
 from pathlib import Path
-from typing import NamedTuple
+from dataclasses import dataclass
 import numpy as np
 from ._checks import check_array, check_bool, check_int, check_real, check_rng, fail_type, fail_value, is_int
 
 # %% ../nbs/90_data.ipynb #095dbd57
-class Split(NamedTuple):
-    "One split of a data set: inputs `X` (rows are examples) and labels `y`."
+@dataclass(frozen=True, eq=False)
+class Split(tuple):
+    "One split of a data set: inputs `X` (rows are examples) and labels `y`; also the pair `(X, y)`."
     X: np.ndarray # inputs, shape (n, features), float64
     y: np.ndarray # labels, shape (n,), int64 (or float64 targets for regression)
 
-class DataSplits(NamedTuple):
-    "The training, validation and test splits of a data set."
+    def __new__(cls, X, y): return super().__new__(cls, (X, y))  # the tuple: `X, y = split`, `valid=split`, `*split`
+    def __getnewargs__(self): return (self.X, self.y)             # pickling
+
+@dataclass(frozen=True, eq=False)
+class DataSplits(tuple):
+    "The training, validation and test splits of a data set; also the triple `(train, valid, test)`."
     train: Split # fits the parameters (训练集)
     valid: Split # chooses hyper-parameters and early stopping (验证集)
     test: Split # reported once at the end (测试集)
+
+    def __new__(cls, train, valid, test): return super().__new__(cls, (train, valid, test))
+    def __getnewargs__(self): return (self.train, self.valid, self.test)
 
 # %% ../nbs/90_data.ipynb #f490e767
 def _check_fracs(valid_frac, test_frac):
@@ -239,17 +248,44 @@ def _verify(path, expected, name=None):
         if got[a] != expected[a].lower(): raise ValueError(f"{name}: {a} checksum mismatch: got {got[a]}, expected {expected[a]}")
 
 # %% ../nbs/90_data.ipynb #331c3522
+def _opener(conns):
+    "A urllib opener that appends every HTTP(S) connection it opens to `conns` (so that a watchdog can cut them)."
+    def track(cls):
+        def make(*args, **kwargs):
+            conns.append(c := cls(*args, **kwargs)); return c
+        return make
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req): return self.do_open(track(http.client.HTTPConnection), req)
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req): return self.do_open(track(http.client.HTTPSConnection), req, context=self._context)
+    return urllib.request.build_opener(HTTP, HTTPS)
+
+def _cut(conns):
+    "Shut the sockets of `conns` down: a blocked read returns at once."
+    for c in conns:
+        with contextlib.suppress(OSError, AttributeError):
+            if c.sock is not None: c.sock.shutdown(socket.SHUT_RDWR)
+
 def _fetch(url, dest, expected, timeout, deadline):
     "Download `url` to `dest` atomically, verified against `expected`, in at most `deadline` s; never leaves a partial file."
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    end = time.monotonic() + deadline
+    conns, end = [], time.monotonic() + deadline
+    watchdog = threading.Timer(deadline, _cut, (conns,))   # also bounds a server that trickles its headers
+    watchdog.daemon = True
     try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=min(timeout, deadline)) as r:
-            n, length = 0, r.headers.get("Content-Length")
-            while chunk := r.read1(1 << 16):    # read1: one network read, so that a trickling server meets the deadline
-                f.write(chunk); n += len(chunk)
-                if "size" in expected and n > expected["size"]: raise ValueError(f"{dest.name}: more than the expected {expected['size']} bytes")
-                if time.monotonic() > end: raise TimeoutError(f"{dest.name}: still incomplete after deadline={deadline:g}s ({n} bytes)")
+        watchdog.start()
+        try:
+            with os.fdopen(fd, "wb") as f, _opener(conns).open(url, timeout=min(timeout, deadline)) as r:
+                n, length = 0, r.headers.get("Content-Length")
+                while chunk := r.read1(1 << 16):   # read1: one network read at a time, so the deadline is checked often
+                    f.write(chunk); n += len(chunk)
+                    if "size" in expected and n > expected["size"]: raise ValueError(f"{dest.name}: more than the expected {expected['size']} bytes")
+                    if time.monotonic() > end: break
+                if time.monotonic() > end: raise TimeoutError
+        except Exception as e:
+            if time.monotonic() > end: raise TimeoutError(f"{dest.name}: still incomplete after deadline={deadline:g}s") from None
+            raise
+        finally: watchdog.cancel()
         if length is not None and n != int(length): raise ValueError(f"{dest.name}: truncated transfer, {n} of {length} bytes")
         _verify(tmp, expected, dest.name)
         if dest.name.endswith(".gz"): _check_gzip(tmp, dest.name)

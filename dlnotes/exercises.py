@@ -7,14 +7,14 @@ Docs: https://dlnotes.github.io/dlnotes/exercises.html.md"""
 # %% auto #0
 __all__ = ['EXERCISES', 'KINDS', 'Case', 'Exercise', 'register', 'Result', 'check', 'exercises']
 
-# %% ../nbs/99_exercises.ipynb #8c446064
+# %% ../nbs/99_exercises.ipynb #dd71f0ab
 import math, zlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 import numpy as np
 from ._checks import check_choice, check_instance, fail_value, is_real
 
-# %% ../nbs/99_exercises.ipynb #bb68fadf
+# %% ../nbs/99_exercises.ipynb #adebb96a
 @dataclass(frozen=True)
 class Case:
     "One hidden test case: the call shown to the reader, its arguments, and the expected answer."
@@ -45,7 +45,7 @@ def register(ex):
 
 KINDS = ("number", "array", "function")
 
-# %% ../nbs/99_exercises.ipynb #b71bb7ea
+# %% ../nbs/99_exercises.ipynb #ed57e364
 def _short(v, width=60):
     "A one-line, at most `width`-character rendering of a value for a report."
     if isinstance(v, np.ndarray):
@@ -139,7 +139,7 @@ def exercises(chapter=None): # a chapter's notebook stem (e.g. "00_guess"); None
     "The registered exercises (of one chapter), in id order."
     return [EXERCISES[k] for k in sorted(EXERCISES) if chapter is None or EXERCISES[k].chapter == chapter]
 
-# %% ../nbs/99_exercises.ipynb #b4bcb301
+# %% ../nbs/99_exercises.ipynb #83be0f80
 def _bound(n): return (int(n)).bit_length()  # ⌈log₂(n + 1)⌉ in exact integer arithmetic
 
 register(Exercise(
@@ -197,3 +197,420 @@ def _hint_strategy(case, got):
             "is at least n + 1 (lo = n + 1), after 'too high' at most n − 1 (hi = n − 1)")
 
 register(Exercise("00.4", "00_guess", "my_bisection", "function", _cases_strategy, _hint_strategy, run=_run_strategy))
+
+# %% ../nbs/99_exercises.ipynb #0ac21c27
+register(Exercise(
+    "02.1", "02_descent", "lr_limit_5", "number",
+    cases=lambda rng: [Case("lr_limit_5 (the largest stable η for f = 5x²/2)", (), 0.4)],
+    hint=lambda case, got: ("0.2 = 1/a is the rate that lands on the minimum in one step; the iterates still shrink "
+                            "while |1 − ηa| < 1" if is_real(got) and math.isclose(float(got), 0.2) else
+                            "one step multiplies x by (1 − ηa): find where |1 − ηa| reaches 1 with a = 5")))
+
+def _design(rng, n, scale):
+    x = rng.uniform(-scale, scale, n)
+    return np.stack([x**2, x, np.ones_like(x)], axis=1)
+
+def _cases_threshold(rng):
+    out = []
+    for n, scale in [(3, 1.0), (10, 2.0), (50, 0.5), (180, 2.0), *[(int(rng.integers(3, 400)), float(rng.uniform(0.2, 5))) for _ in range(8)]]:
+        Phi = _design(rng, n, scale)
+        out.append(Case(f"lr_threshold(Phi of shape {Phi.shape}, |x| <= {scale:.3g})", (Phi,),
+                        2 / np.linalg.eigvalsh(2 / n * Phi.T @ Phi).max()))
+    return out
+
+def _compare_rel(expected, got):
+    return is_real(got) and not isinstance(got, bool) and math.isclose(float(got), float(expected), rel_tol=1e-6)
+
+def _hint_threshold(case, got):
+    if isinstance(got, Exception): return "lr_threshold(Phi) should return a number: 2 / (the largest eigenvalue of H)"
+    Phi = case.args[0]; n = len(Phi)
+    if is_real(got):
+        g = float(got)
+        if math.isclose(g, 2 / np.linalg.eigvalsh(Phi.T @ Phi).max(), rel_tol=1e-6):
+            return "the loss is a mean over N points: H = (2/N)·ΦᵀΦ, not ΦᵀΦ"
+        if math.isclose(g, 2 / np.linalg.eigvalsh(2 / n * Phi.T @ Phi).min(), rel_tol=1e-6):
+            return "the curviest direction sets the limit: use the largest eigenvalue of H, not the smallest"
+        if math.isclose(g, 1 / np.linalg.eigvalsh(2 / n * Phi.T @ Phi).max(), rel_tol=1e-6):
+            return "that is 1/λmax, the one-step rate along the curviest direction; the limit is 2/λmax"
+    return "H = (2/N)·ΦᵀΦ is the Hessian of the mean squared error; the threshold is 2/λmax(H)"
+
+register(Exercise("02.2", "02_descent", "lr_threshold", "function", _cases_threshold, _hint_threshold,
+                  compare=_compare_rel))
+
+def _steps_needed(a, lr, x0, tol):
+    "Exact count for f = a x²/2: the smallest t with |1 − lr·a|^t |x0| <= tol (inf if never)."
+    if abs(x0) <= tol: return 0
+    r = abs(1 - lr * a)
+    if r == 0: return 1
+    if r >= 1: return math.inf
+    t = math.ceil(math.log(tol / abs(x0)) / math.log(r))
+    while abs(x0) * r ** t > tol: t += 1  # guard the rounding of the logarithms
+    while t > 0 and abs(x0) * r ** (t - 1) <= tol: t -= 1
+    return t
+
+def _cases_steps(rng):
+    fixed = [(4.0, 0.1, 1.0, 1e-3), (4.0, 0.25, 1.0, 1e-6), (4.0, 0.45, 1.0, 1e-3), (4.0, 0.5, 1.0, 1e-3),
+             (4.0, 0.6, 1.0, 1e-3), (1.0, 0.5, 0.0005, 1e-3), (10.0, 0.19, -3.0, 1e-8)]
+    rand = [(float(rng.uniform(0.1, 20)), None, float(rng.uniform(-5, 5)), float(10 ** rng.uniform(-9, -1))) for _ in range(10)]
+    rand = [(a, float(rng.uniform(0.01, 2.2)) / a, x0, tol) for a, _, x0, tol in rand]
+    return [Case(f"steps_to_tol(a={a:.4g}, lr={lr:.4g}, x0={x0:.4g}, tol={tol:.3g})", (a, lr, x0, tol),
+                 _steps_needed(a, lr, x0, tol)) for a, lr, x0, tol in fixed + rand]
+
+def _hint_steps(case, got):
+    a, lr, x0, tol = case.args
+    if isinstance(got, Exception): return "return a whole number of steps, or math.inf when the iterates never get within tol"
+    if case.expected == math.inf: return f"with ηa = {lr * a:.3g} >= 2 the iterates never shrink: return math.inf"
+    if case.expected == 0: return "x0 may already be within tol: then no step is needed"
+    if is_real(got) and got == case.expected + 1: return "one step too many: stop at the first t with |x_t| <= tol"
+    if is_real(got) and got == case.expected - 1: return "one step short: |x_t| must be <= tol, not just close to it"
+    return "x_t = (1 − ηa)^t·x0, so count the smallest t with |1 − ηa|^t·|x0| <= tol"
+
+register(Exercise("02.3", "02_descent", "steps_to_tol", "function", _cases_steps, _hint_steps))
+
+def _cases_batches(rng):
+    shapes = [(10, 4), (10, 10), (10, 1), (3, 5), (1, 1), (100, 7), (180, 16)]
+    shapes += [(int(n), int(b)) for n, b in zip(rng.integers(1, 500, 8), rng.integers(1, 64, 8))]
+    return [Case(f"my_minibatches({n}, {b}, rng=np.random.default_rng({int(s)}))", (n, b, int(s)), "a valid epoch")
+            for (n, b), s in zip(shapes, rng.integers(0, 2**31, len(shapes)))]
+
+def _run_batches(answer, case):
+    n, b, seed = case.args
+    epochs = [list(answer(n, b, rng=np.random.default_rng(seed))) for _ in range(1)]
+    gen = np.random.default_rng(seed)
+    e1, e2 = list(answer(n, b, rng=gen)), list(answer(n, b, rng=gen))
+    for batches in epochs + [e1, e2]:
+        sizes = [len(np.asarray(x).ravel()) for x in batches]
+        want = [b] * (n // b) + ([n % b] if n % b else [])
+        if sizes != want: return f"batch sizes {_short(sizes, 40)}"
+        flat = np.concatenate([np.asarray(x).ravel() for x in batches]) if batches else np.array([])
+        if sorted(flat.tolist()) != list(range(n)): return f"indices {_short(flat, 40)} are not 0…{n - 1} once each"
+    if n >= 10 and (np.array_equal(np.concatenate(e1), np.arange(n)) or np.array_equal(np.concatenate(e1), np.concatenate(e2))):
+        return "the same order every epoch" if np.array_equal(np.concatenate(e1), np.concatenate(e2)) else "no shuffling"
+    return case.expected
+
+def _hint_batches(case, got):
+    if isinstance(got, Exception): return "return a list of integer index arrays, e.g. from np.array_split or slicing a permutation"
+    if isinstance(got, str) and got.startswith("batch sizes"):
+        return "full batches of batch_size, then one last batch with the remainder (n % batch_size) if there is one"
+    if isinstance(got, str) and "once each" in got: return "slice one permutation of range(n): every example exactly once per epoch"
+    return "draw a fresh order from rng each epoch: rng.permutation(n), then slice it into batches"
+
+register(Exercise("02.4", "02_descent", "my_minibatches", "function", _cases_batches, _hint_batches, run=_run_batches))
+
+# %% ../nbs/99_exercises.ipynb #8a518d88
+# exercises of chapter 01
+def _close(a, b, rtol=1e-6, atol=1e-9):
+    "Are `a` and `b` (numbers or arrays) of the same shape and close?"
+    try: a, b = np.asarray(a, float), np.asarray(b, float)
+    except (TypeError, ValueError): return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+def _hint_01_1(case, got):
+    if _close(got, 12.0): return ("12 is the derivative f′(2) itself; the quotient overshoots it by "
+                                  "h/2·f″(2) + h²/6·f‴(2) (Taylor)")
+    if _close(got, (2.1**3 - 1.9**3) / 0.2): return "that is the central difference; the forward one is (f(2.1) − f(2))/0.1"
+    return "compute (f(2 + h) − f(2))/h with f(x) = x³ and h = 0.1"
+
+register(Exercise("01.1", "01_gradients", "forward_x3", "number",
+                  cases=lambda rng: [Case("forward_x3 ((f(2.1) − f(2))/0.1 for f(x) = x³)", (), (2.1**3 - 2**3) / 0.1)],
+                  hint=_hint_01_1))
+
+def _cases_01_2(rng):
+    from dlnotes.gradients import numerical_gradient
+    out = []
+    for n in [1, 2, 3, 3, 5, 4, 2, 6]:
+        w, x, y = rng.normal(size=n), rng.normal(size=n), float(rng.normal())
+        g = numerical_gradient(lambda v: (np.dot(v, x) - y) ** 2, w)  # checked numerically, not by the formula
+        out.append(Case(f"grad_sq(w={_short(w, 30)}, x={_short(x, 30)}, y={y:.3g})", (w, x, y), g))
+    return out
+
+def _hint_01_2(case, got):
+    w, x, y = case.args
+    u = np.dot(w, x) - y
+    if _close(got, u * x, 1e-4, 1e-6): return "the outer derivative of u² is 2u: a factor 2 is missing"
+    if _close(got, -2 * u * x, 1e-4, 1e-6): return "a sign: u = w·x − y, so ∂L/∂w = +2(w·x − y)·x"
+    if np.ndim(got) == 0 or _close(np.broadcast_to(np.asarray(got, float), w.shape), 2 * u * np.ones_like(w), 1e-4, 1e-6):
+        return "∂u/∂wᵢ = xᵢ: multiply 2(w·x − y) by the vector x (the gradient has w's shape)"
+    return "chain rule: L = u² with u = w·x − y, so ∂L/∂wᵢ = 2u · ∂u/∂wᵢ = 2(w·x − y)·xᵢ"
+
+register(Exercise("01.2", "01_gradients", "grad_sq", "function", _cases_01_2, _hint_01_2,
+                  compare=lambda e, g: _close(g, e, 1e-5, 1e-7)))
+
+_DIR_01_3 = np.array([-1.0, 5.0]) / math.sqrt(26)
+
+def _hint_01_3(case, got):
+    if _close(got, -_DIR_01_3): return "that points uphill (along +∇f): the steepest descent is −∇f"
+    if _close(got, [-1.0, 5.0]) or _close(got, [1.0, -5.0]): return "that is (minus) the gradient itself: scale it to length 1"
+    return "∇f = (2x₁ + x₂, 6x₂ + x₁) at (1, −1); the answer is −∇f / |∇f|"
+
+register(Exercise("01.3", "01_gradients", "descent_dir", "array",
+                  cases=lambda rng: [Case("descent_dir (unit steepest-descent direction at (1, −1))", (), _DIR_01_3)],
+                  hint=_hint_01_3))
+
+_FUNCS_01_4 = [("sum(exp(x))", lambda v: np.sum(np.exp(v))), ("sum(x**3)", lambda v: np.sum(v ** 3)),
+               ("sum(x)**2", lambda v: np.sum(v) ** 2), ("sum(sin(3x))", lambda v: np.sum(np.sin(3 * v)))]
+
+def _cases_01_4(rng):
+    from dlnotes.gradients import numerical_gradient
+    out = []
+    for k, shape in enumerate([(3,), (2, 3), (1,), (4, 2), (5,), (2, 2, 2)]):
+        name, f = _FUNCS_01_4[k % len(_FUNCS_01_4)]
+        x = rng.normal(size=shape)
+        out.append(Case(f"central_gradient(f = {name}, x of shape {shape}, h=1e-3)", (f, x, 1e-3),
+                        numerical_gradient(f, x, h=1e-3)))
+    return out
+
+def _run_01_4(answer, case):
+    f, x, h = case.args
+    x_in = x.copy()
+    got = answer(f, x_in, h)
+    if not np.array_equal(x_in, x): return "x was changed: " + _short(x_in, 40)
+    return got
+
+def _hint_01_4(case, got):
+    f, x, h = case.args
+    if isinstance(got, str) and got.startswith("x was changed"):
+        return "restore each entry after nudging it, and work on a copy: the caller's x must not change"
+    if isinstance(got, Exception): return "return an array of x's shape; loop over entries with np.ndindex(x.shape)"
+    fwd = np.zeros_like(x); xc = x.copy(); f0 = f(xc)
+    for i in np.ndindex(x.shape):
+        old = xc[i]; xc[i] = old + h; fwd[i] = (f(xc) - f0) / h; xc[i] = old
+    if _close(got, fwd): return "that is the forward difference: look both ways, (f(x + h) − f(x − h)) / 2h"
+    if np.shape(got) != x.shape: return f"the gradient has x's shape {x.shape}, got shape {np.shape(got)}"
+    return "for each entry i: g[i] = (f(x with x[i] + h) − f(x with x[i] − h)) / (2h), other entries fixed"
+
+register(Exercise("01.4", "01_gradients", "central_gradient", "function", _cases_01_4, _hint_01_4, run=_run_01_4))
+
+# %% ../nbs/99_exercises.ipynb #0e8312db
+# exercises of chapter 03
+def _hint_03_1(case, got):
+    if _close(got, [0.5, -1.0]): return "σ′(0) = 1/4: the sigmoid's slope at its centre is w/4, not w"
+    if _close(got, [2.0, 4.0]): return "the centre is where b + wx = 0, that is x = −b/w"
+    return "match the ramp's slope 1/2 at its centre x = 2: slope w/4, centre −b/w"
+
+register(Exercise("03.1", "03_activations", "sigmoid_wb", "array",
+                  cases=lambda rng: [Case("sigmoid_wb ([w, b] matching the ramp from 1 to 3)", (), np.array([2.0, -4.0]))],
+                  hint=_hint_03_1))
+
+def _ramp_03(x, a, b, c): return c * np.clip((x - a) / (b - a), 0, 1)
+
+def _cases_03_2(rng):
+    out = [(-3.0, 3.0, 1.0), (1.0, 2.0, 2.0), (3.0, 3.5, -1.0)]
+    out += [(float(a), float(a + w), float(c)) for a, w, c in
+            zip(rng.uniform(-5, 5, 5), rng.uniform(0.2, 4, 5), rng.choice([-1, 1], 5) * rng.uniform(0.5, 3, 5))]
+    cases = []
+    for a, b, c in out:
+        x = np.linspace(a - 2, b + 2, 41)
+        cases.append(Case(f"ramp_relu(x = linspace({a - 2:.3g}, {b + 2:.3g}, 41), a={a:.3g}, b={b:.3g}, c={c:.3g})",
+                          (x, a, b, c), _ramp_03(x, a, b, c)))
+    return cases
+
+def _hint_03_2(case, got):
+    x, a, b, c = case.args
+    r = lambda u: np.maximum(u, 0)
+    if _close(got, c * (r(x - a) - r(x - b))): return "divide by b − a: each ReLU rises with slope 1, so their difference tops out at b − a"
+    if _close(got, c * (r(x - a) + r(x - b)) / (b - a)): return "subtract the second ReLU: it must cancel the first one's rise from x = b on"
+    if isinstance(got, Exception): return "return an array shaped like x: c·(relu(x − a) − relu(x − b))/(b − a)"
+    return "relu(x − a) starts a rise at a, −relu(x − b) stops it at b; scale the difference to height c"
+
+register(Exercise("03.2", "03_activations", "ramp_relu", "function", _cases_03_2, _hint_03_2))
+
+def _cases_03_3(rng):
+    from dlnotes.gradients import numerical_gradient
+    from dlnotes.activations import softmax
+    cases = []
+    for n in [2, 3, 4, 3, 5, 6, 2, 4]:
+        z, g = rng.normal(scale=1.5, size=n), rng.normal(size=n)
+        s = softmax(z)
+        cases.append(Case(f"softmax_backward(s={_short(s, 32)}, g={_short(g, 32)})", (s, g),
+                          numerical_gradient(lambda v: float(np.dot(g, softmax(v))), z)))
+    return cases
+
+def _hint_03_3(case, got):
+    s, g = case.args
+    if _close(got, g * s * (1 - s), 1e-4, 1e-7):
+        return "softmax is not elementwise: ∂sᵢ/∂zⱼ = −sᵢsⱼ for i ≠ j too, which adds −sⱼ Σᵢ gᵢsᵢ"
+    if _close(got, s * (g - g.sum()), 1e-4, 1e-7): return "the sum is weighted by s: s ⊙ (g − Σᵢ gᵢ sᵢ)"
+    return "∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ); contract with g: ∂L/∂zⱼ = sⱼ (gⱼ − g·s)"
+
+register(Exercise("03.3", "03_activations", "softmax_backward", "function", _cases_03_3, _hint_03_3,
+                  compare=lambda e, g: _close(g, e, 1e-5, 1e-8)))
+
+def _cases_03_4(rng):
+    from dlnotes.gradients import numerical_gradient
+    cases = []
+    for B, n_in, n_out in [(1, 2, 3), (4, 3, 2), (5, 1, 1), (2, 4, 4), (6, 3, 5), (3, 5, 2)]:
+        X, G = rng.normal(size=(B, n_in)), rng.normal(size=(B, n_out))
+        dW = numerical_gradient(lambda W: float(np.sum(G * (X @ W.T))), np.zeros((n_out, n_in)))
+        cases.append(Case(f"linear_grad_W(X of shape {X.shape}, G of shape {G.shape})", (X, G), dW))
+    return cases
+
+def _hint_03_4(case, got):
+    X, G = case.args
+    if np.shape(got) == (X.shape[1], G.shape[1]) and X.shape[1] != G.shape[1]:
+        return "W has shape (n_out, n_in): transpose, GᵀX rather than XᵀG"
+    if _close(got, G.T @ X / len(X), 1e-5, 1e-8) and len(X) > 1: return "sum over the batch, do not average: every example adds its share"
+    if _close(np.asarray(got).T if np.ndim(got) == 2 else got, G.T @ X, 1e-5, 1e-8): return "transposed: ∂L/∂w_jk = Σᵢ g_ij x_ik is GᵀX, of shape (n_out, n_in)"
+    return "y_ij = Σ_k x_ik w_jk + b_j, so ∂L/∂w_jk = Σ_i g_ij x_ik"
+
+register(Exercise("03.4", "03_activations", "linear_grad_W", "function", _cases_03_4, _hint_03_4,
+                  compare=lambda e, g: _close(g, e, 1e-5, 1e-8)))
+
+# %% ../nbs/99_exercises.ipynb #c7a1e0f1
+# exercises of chapter 08
+def _adam_theta(grads, theta0=1.0, lr=0.1, betas=(0.9, 0.999), eps=1e-8, bias_correction=True):
+    "θ after Adam steps on the gradients `grads`: with `Adam` itself, or the uncorrected slip (for the hint)."
+    if bias_correction:
+        from dlnotes.descent import Parameter
+        from dlnotes.optimizers import Adam
+        p = Parameter(np.array(float(theta0))); opt = Adam([p], lr=lr, betas=betas, eps=eps)
+        for g in grads: p.grad[...] = g; opt.step()
+        return float(p.data)
+    m = v = 0.0; theta = theta0
+    for g in grads:
+        m, v = betas[0] * m + (1 - betas[0]) * g, betas[1] * v + (1 - betas[1]) * g * g
+        theta -= lr * m / (math.sqrt(v) + eps)
+    return theta
+
+def _near(tol): return lambda expected, got: is_real(got) and not isinstance(got, bool) and abs(float(got) - expected) <= tol
+
+def _hint_adam2(case, got):
+    near = lambda x: is_real(got) and abs(float(got) - x) < 1e-3
+    if near(_adam_theta([2.0, -1.0], bias_correction=False)):
+        return "divide m by 1 − β₁ᵗ and v by 1 − β₂ᵗ before the step (bias correction): both start at 0"
+    if near(0.9): return "that is θ₁, after the first step; now the second, with g₂ = −1"
+    if near(0.8) or near(1.0): return ("the second step is not ±η: m still remembers g₁ = 2, so m̂₂ = 0.421 and "
+                                       "√v̂₂ = 1.581")
+    return "m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)"
+
+register(Exercise("08.1", "08_optimizers", "theta_2", "number",
+                  cases=lambda rng: [Case("θ₂ after Adam steps on g = 2, −1 from θ₀ = 1", (), _adam_theta([2.0, -1.0]))],
+                  hint=_hint_adam2, compare=_near(1e-4)))
+
+def _hint_speedup(case, got):
+    mu = case.args[0]
+    if is_real(got) and math.isclose(float(got), 1 / (1 + mu), rel_tol=1e-6):
+        return "the velocity adds up, it does not alternate: 1 + μ + μ² + … (all terms positive)"
+    if is_real(got) and math.isclose(float(got), mu / (1 - mu), rel_tol=1e-6, abs_tol=1e-12):
+        return "the series starts with this step's own gradient: 1 + μ + μ² + …, not μ + μ² + …"
+    return "repeat v ← μv − η∇C with the same ∇C: v is η∇C times a geometric series in μ"
+
+register(Exercise("08.2", "08_optimizers", "speedup", "function",
+                  cases=lambda rng: [Case(f"speedup({mu:.4g})", (float(mu),), 1 / (1 - mu))
+                                     for mu in [0.0, 0.5, 0.9, 0.99, *rng.uniform(0, 0.999, 8)]],
+                  hint=_hint_speedup, compare=lambda e, g: is_real(g) and math.isclose(float(g), e, rel_tol=1e-9)))
+
+def _adam_reference(theta, g, m, v, t, lr, betas, eps):
+    "One step of `Adam` from a given state (step t − 1 done): the new (theta, m, v)."
+    from dlnotes.descent import Parameter
+    from dlnotes.optimizers import Adam
+    p = Parameter(theta.copy()); opt = Adam([p], lr=lr, betas=betas, eps=eps)
+    opt.state[p] = {"step": t - 1, "exp_avg": m.copy(), "exp_avg_sq": v.copy()}
+    p.grad[...] = g; opt.step()
+    return p.data.copy(), opt.state[p]["exp_avg"].copy(), opt.state[p]["exp_avg_sq"].copy()
+
+def _cases_adam(rng):
+    out = []
+    for k in range(12):
+        shape = [(3,), (2, 2), (1,), (5,)][k % 4]
+        theta, g, m = rng.normal(size=shape), rng.normal(size=shape) * 10.0 ** rng.integers(-3, 2), rng.normal(size=shape)
+        v, t = rng.random(shape) * 2, int([1, 2, 3, 10, 50, 1000][k % 6])
+        lr, betas, eps = float(10.0 ** rng.uniform(-3, -1)), (float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.9999))), 1e-8
+        if t == 1: m, v = np.zeros(shape), np.zeros(shape)
+        args = (theta, g, m, v, t, lr, betas, eps)
+        out.append(Case(f"adam_update(theta, g, m, v, t={t}, lr={lr:.3g}, betas=({betas[0]:.3f}, {betas[1]:.4f}),"
+                        f" eps=1e-8) on arrays of shape {shape}", args, _adam_reference(*args)))
+    return out
+
+def _run_adam(answer, case):
+    got = answer(*[a.copy() if isinstance(a, np.ndarray) else a for a in case.args])
+    if not (isinstance(got, tuple) and len(got) == 3): return got
+    return tuple(np.asarray(x, float) for x in got)
+
+def _same3(expected, got):
+    return (isinstance(got, tuple) and len(got) == 3 and
+            all(np.shape(x) == np.shape(e) and np.allclose(x, e, rtol=1e-9, atol=1e-12) for x, e in zip(got, expected)))
+
+def _hint_adam(case, got):
+    if isinstance(got, Exception): return "adam_update should return a tuple (theta, m, v) of arrays"
+    if not (isinstance(got, tuple) and len(got) == 3): return "return the three new arrays as a tuple: (theta, m, v)"
+    theta, g, m, v, t, lr, (b1, b2), eps = case.args
+    m1, v1 = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    if not (np.allclose(got[1], m1) and np.allclose(got[2], v1)):
+        return "update the moments first: m ← β₁m + (1−β₁)g and v ← β₂v + (1−β₂)g² (g², not |g|)"
+    if np.allclose(got[0], theta - lr * m1 / (np.sqrt(v1) + eps)):
+        return "the step uses the bias-corrected moments m/(1 − β₁ᵗ) and v/(1 − β₂ᵗ)"
+    for s in (t - 1, t + 1):
+        if s > 0 and np.allclose(got[0], theta - lr * (m1 / (1 - b1**s)) / (np.sqrt(v1 / (1 - b2**s)) + eps)):
+            return f"the corrections use the power t (this step's number, here t = {t}), not t {'−' if s < t else '+'} 1"
+    return "θ ← θ − η·m̂/(√v̂ + ε): ε is added after the square root, and m̂, v̂ are the corrected moments"
+
+register(Exercise("08.3", "08_optimizers", "adam_update", "function", _cases_adam, _hint_adam, compare=_same3, run=_run_adam))
+
+def _hint_trials(case, got):
+    if got == 58: return "0.95⁵⁸ = 0.051 is still above 0.05: one trial more"
+    if got == 20: return "20 = 1/0.05 trials find the good 5 % only with probability 1 − 0.95²⁰ = 64 %"
+    return "all n trials miss the good 5 % with probability 0.95ⁿ: find the smallest n with 1 − 0.95ⁿ >= 0.95"
+
+register(Exercise("08.4", "08_optimizers", "n_trials_95", "number",
+                  cases=lambda rng: [Case("n_trials_95 (smallest n with 1 − 0.95ⁿ >= 0.95)", (), 59)], hint=_hint_trials))
+
+# %% ../nbs/99_exercises.ipynb #1ecdc99f
+# exercises of chapter 04
+_CE_210 = math.log(math.exp(2) + math.exp(1) + 1) - 2
+
+def _hint_04_1(case, got):
+    if _close(got, -_CE_210): return "the cost is −log p: positive, since a probability is below 1"
+    if _close(got, _CE_210 / math.log(10)): return "use the natural logarithm (math.log), not log₁₀"
+    if _close(got, math.log(math.exp(2) + math.exp(1) + 1)): return "subtract z₀ = 2: −log softmax(z)₀ = log Σₖ e^{zₖ} − z₀"
+    return "softmax(z)₀ = e² / (e² + e¹ + e⁰); the cost is minus its natural logarithm"
+
+register(Exercise("04.1", "04_losses", "ce_210", "number",
+                  cases=lambda rng: [Case("ce_210 (−log softmax((2, 1, 0))₀)", (), _CE_210)], hint=_hint_04_1))
+
+def _cases_04_2(rng):
+    from dlnotes.gradients import derivative
+    from dlnotes.losses import binary_cross_entropy_with_logits as bce
+    pts = [(0.0, 0.0), (4.0, 0.0), (-8.0, 1.0), (8.0, 0.0), (1.5, 1.0), (-2.0, 0.3)]
+    pts += [(float(z), float(y)) for z, y in zip(rng.uniform(-6, 6, 6), rng.choice([0.0, 1.0, 0.25], 6))]
+    return [Case(f"dce_dz(z={z:.4g}, y={y:.3g})", (z, y), derivative(lambda t: bce(np.array(t), np.array(y)), z, h=1e-5))
+            for z, y in pts]
+
+def _hint_04_2(case, got):
+    z, y = case.args
+    a = 1 / (1 + math.exp(-z))
+    if _close(got, (a - y) * a * (1 - a), 1e-4, 1e-8): return "that is the quadratic cost's gradient (a − y)σ′(z); in the cross-entropy σ′ cancels"
+    if a * (1 - a) > 0 and _close(got, (a - y) / (a * (1 - a)), 1e-4, 1e-8):
+        return "that is ∂C/∂a; multiply by ∂a/∂z = σ′(z) = a(1 − a)"
+    if _close(got, y - a, 1e-4, 1e-8): return "a sign: C grows as a moves away from y, so ∂C/∂z = a − y"
+    return "∂C/∂a = (a − y)/(a(1 − a)) and ∂a/∂z = a(1 − a): their product"
+
+register(Exercise("04.2", "04_losses", "dce_dz", "function", _cases_04_2, _hint_04_2,
+                  compare=lambda e, g: _close(g, e, 1e-6, 1e-8)))
+
+def _cases_04_3(rng):
+    from dlnotes.activations import softmax
+    zs = [np.array([1.0, 2.0, 3.0]), np.array([1000.0, 0.0, -1000.0]), np.array([-1000.0, -1000.0]),
+          np.array([0.0]), rng.normal(scale=3, size=(4, 5)), np.array([[800.0, 799.0], [-800.0, 0.0]]),
+          rng.normal(scale=50, size=(3, 6)), rng.normal(size=7)]
+    return [Case(f"my_softmax({_short(z, 44)})" if z.ndim == 1 else f"my_softmax(z of shape {z.shape})", (z,), softmax(z))
+            for z in zs]
+
+def _hint_04_3(case, got):
+    (z,) = case.args
+    if isinstance(got, Exception): return f"return an array of z's shape {z.shape}: exp, then divide by the sum along the last axis"
+    try: g = np.asarray(got, float)
+    except (TypeError, ValueError): return f"return an array of numbers of z's shape {z.shape}"
+    if np.any(~np.isfinite(g)): return "e^z overflows (or every e^z underflows to 0): subtract each row's maximum first"
+    if z.ndim == 2 and g.shape == z.shape and _close(g.sum(), 1.0): return "along the last axis: each row sums to one (keepdims=True)"
+    return "softmax(z) = e^(z − max z) / Σ e^(z − max z), row by row"
+
+register(Exercise("04.3", "04_losses", "my_softmax", "function", _cases_04_3, _hint_04_3))
+
+def _hint_04_4(case, got):
+    if _close(got, 22.0): return "22 is the mean, the MSE's minimiser; the MAE is minimised by the median"
+    return "raising c lowers |yᵢ − c| for points above c and raises it for points below: balance the two counts"
+
+register(Exercise("04.4", "04_losses", "mae_constant", "number",
+                  cases=lambda rng: [Case("mae_constant (argmin over c of the MAE of 1, 2, 3, 4, 100)", (), 3.0)],
+                  hint=_hint_04_4))

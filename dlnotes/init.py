@@ -12,7 +12,7 @@ __all__ = ['INITIALIZERS', 'calculate_fans', 'calculate_gain', 'uniform_', 'norm
 # %% ../nbs/07_init.ipynb #c39a7474
 import math
 import numpy as np
-from ._checks import check_real, check_rng, fail_type, fail_value
+from ._checks import check_real, check_rng, check_array, fail_type, fail_value
 from .descent import Parameter
 
 # %% ../nbs/07_init.ipynb #f8bbcaab
@@ -73,6 +73,7 @@ def normal_(w, # ndarray or Parameter, filled in place
     "Fill `w` with N(mean, std²) samples, as `torch.nn.init.normal_`; returns `w`."
     arr, mean, std = _array(w), _num("mean", mean), _num("std", std)
     if std < 0: raise ValueError(f"std must be >= 0, got std={std}")
+    std = abs(std)  # -0.0 is 0
     if not math.isfinite(abs(mean) + 40 * std): fail_value("std", "small enough for the samples to stay finite", std)
     arr[...] = _gen(rng).normal(mean, std, arr.shape); return w
 
@@ -97,12 +98,18 @@ def scaled_normal_(w, # ndarray or Parameter of shape (n_out, n_in, ...), filled
     return normal_(w, 0.0, 1.0 / math.sqrt(fan_in), rng)
 
 # %% ../nbs/07_init.ipynb #cff174a5
+def _gain_scale(gain, scale):
+    "gain·scale, with gain a finite number >= 0 small enough for the product to stay finite."
+    v = check_real("gain", gain if not isinstance(gain, np.random.Generator) else _num("gain", gain), 0) * scale
+    if not math.isfinite(v * 40): fail_value("gain", "small enough for the weights to stay finite", gain)
+    return v
+
 def xavier_uniform_(w, # ndarray or Parameter of shape (n_out, n_in, ...), filled in place
                     gain=1.0, # scale, e.g. calculate_gain("tanh")
                     rng=None): # np.random.Generator or int seed
     "Glorot uniform: U(−a, a), a = gain·√(6/(fan_in + fan_out)), as `torch.nn.init.xavier_uniform_`."
     fan_in, fan_out = calculate_fans(w)
-    a = _num("gain", gain) * math.sqrt(6.0 / (fan_in + fan_out))
+    a = _gain_scale(gain, math.sqrt(6.0 / (fan_in + fan_out)))
     return uniform_(w, -a, a, rng)
 
 def xavier_normal_(w, # ndarray or Parameter of shape (n_out, n_in, ...), filled in place
@@ -110,12 +117,13 @@ def xavier_normal_(w, # ndarray or Parameter of shape (n_out, n_in, ...), filled
                    rng=None): # np.random.Generator or int seed
     "Glorot normal: N(0, gain²·2/(fan_in + fan_out)), as `torch.nn.init.xavier_normal_`."
     fan_in, fan_out = calculate_fans(w)
-    return normal_(w, 0.0, _num("gain", gain) * math.sqrt(2.0 / (fan_in + fan_out)), rng)
+    return normal_(w, 0.0, _gain_scale(gain, math.sqrt(2.0 / (fan_in + fan_out))), rng)
 
 # %% ../nbs/07_init.ipynb #61777426
 def _kaiming_std(w, a, mode, nonlinearity):
     "Standard deviation gain/√fan of He initialization."
     if mode not in ("fan_in", "fan_out"): raise ValueError(f'mode must be "fan_in" or "fan_out", got mode={mode!r}')
+    a = check_real("a", a)
     fan_in, fan_out = calculate_fans(w)
     return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
 
@@ -146,7 +154,7 @@ def make_init(fn, # an initializer (e.g. `kaiming_normal_`) or its name ("kaimin
     "A callable `init(weight_array, rng)` for `Linear(init=...)` that calls `fn(w, **kwargs, rng=rng)`."
     if isinstance(fn, str):
         key = fn.rstrip("_")
-        if key not in INITIALIZERS: raise ValueError(f"unknown initializer {fn!r}; expected one of {sorted(INITIALIZERS)}")
+        if key not in INITIALIZERS: fail_value("fn", f"an initializer or one of {sorted(INITIALIZERS)} (unknown initializer)", fn)
         fn = INITIALIZERS[key]
     if not callable(fn): raise TypeError(f"fn must be an initializer function or its name, got {type(fn).__name__}")
     if fn in (zeros_, ones_, constant_):
@@ -160,7 +168,10 @@ def make_init(fn, # an initializer (e.g. `kaiming_normal_`) or its name ("kaimin
 def activation_stats(model, # a Sequential (e.g. an MLP): its layers are run in order
                      X): # input batch, shape (n, features)
     "Mean, std and the outputs of each activation (parameter-free) layer on input `X`: dict of lists."
-    stats, a = {"mean": [], "std": [], "outputs": []}, np.asarray(X)
+    if not isinstance(getattr(model, "layers", None), list): fail_type("model", "a Sequential (e.g. an MLP)", model)
+    stats, a = {"mean": [], "std": [], "outputs": []}, check_array("X", X, nonempty=True)
+    if a.ndim != 2 or a.shape[1] != getattr(model.layers[0], "n_in", a.shape[-1] if a.ndim else -1):
+        fail_value("X", "an array of shape (n, features) that fits the model's first layer", a, f"shape {a.shape}")
     for layer in model.layers:
         a = layer.forward(a)
         if not layer.parameters():

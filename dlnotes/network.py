@@ -9,7 +9,7 @@ __all__ = ['Sequential', 'MLP', 'to_torch']
 
 # %% ../nbs/05_network.ipynb #48df0014
 import numpy as np
-from ._checks import check_array, check_callable, check_float_dtype, fail_type, fail_value, is_int, require_torch
+from ._checks import check_array, check_callable, check_float_dtype, check_rng, fail_type, fail_value, is_int, require_torch
 from .activations import Module, ACTIVATIONS, Linear, Softmax, LogSoftmax
 
 # %% ../nbs/05_network.ipynb #f7d943c0
@@ -42,7 +42,8 @@ class Sequential(Module):
 
     def _check(self, g):
         "`grad_out` of the last output's shape (Module's check: no silent broadcasting); an array of that shape passes at once."
-        return g if type(g) is np.ndarray and g.shape == self._out_shape else self.check_grad_out(g, self._out_shape)
+        if type(g) is np.ndarray and g.shape == self._out_shape and g.dtype.kind == "f": return g
+        return self.check_grad_out(g, self._out_shape)
 
     def children(self):
         "The layers: `train()`, `eval()` and `zero_grad()` of `Module` recurse through them."
@@ -94,7 +95,7 @@ def MLP(sizes, # layer widths [n_in, hidden..., n_out], e.g. [64, 30, 10]
     out = _layer_maker(output, "output") if output is not None else None
     if dropout is not None: check_callable("dropout", dropout, "None or a factory dropout(rng) -> layer")
     dtype = check_float_dtype("dtype", dtype)
-    rng, layers = np.random.default_rng(seed), []
+    rng, layers = check_rng("seed", seed), []
     drop_rngs = rng.spawn(len(sizes) - 2) if dropout is not None else []  # one independent generator per dropout layer
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=dtype))
@@ -112,6 +113,7 @@ def to_torch(model, # a Sequential of Linear and activation layers (or one such 
     "A `torch.nn.Sequential` with the same layers and a copy of the same weights (for cross-checks)."
     torch = require_torch("to_torch")
     from dlnotes import activations as A
+    if not isinstance(model, Module): fail_type("model", "a Sequential of Linear and activation layers (or one layer)", model)
     layers = model.layers if isinstance(model, Sequential) else [model]
     dtype = dtype or (torch.float64 if _dtype(model) == np.float64 else torch.float32)
     simple = {A.Sigmoid: torch.nn.Sigmoid, A.Tanh: torch.nn.Tanh, A.ReLU: torch.nn.ReLU, A.Hardsigmoid: torch.nn.Hardsigmoid, A.Identity: torch.nn.Identity}

@@ -1,4 +1,4 @@
-"""Step size and direction: momentum, Nesterov, AdaGrad, RMSprop and Adam mirroring `torch.optim`; Newton's step and why it does not scale; learning-rate schedules; grid and random search.
+"""Step size and direction: momentum, Nesterov, AdaGrad, RMSprop and Adam mirroring `torch.optim`; Newton's step and why it does not scale; learning-rate schedules; grid, random and Bayesian (TPE) search, in parallel.
 
 Docs: https://dlnotes.github.io/dlnotes/optimizers.html.md"""
 
@@ -7,12 +7,13 @@ Docs: https://dlnotes.github.io/dlnotes/optimizers.html.md"""
 # %% auto #0
 __all__ = ['weight_decay_groups', 'Adagrad', 'RMSprop', 'Adam', 'optimizer_path', 'steps_to', 'rosenbrock', 'rosenbrock_grad',
            'newton_step', 'mlp_param_count', 'LRScheduler', 'StepLR', 'ExponentialLR', 'CyclicLR', 'ReduceLROnPlateau',
-           'Trial', 'SearchResult', 'grid_search', 'loguniform', 'random_search', 'SGD']
+           'Trial', 'SearchResult', 'grid_search', 'LogUniform', 'loguniform', 'random_search', 'tpe_search', 'SGD']
 
 # %% ../nbs/08_optimizers.ipynb #2231d704
 import itertools
 import math
-from typing import NamedTuple
+import tempfile
+from dataclasses import dataclass, fields
 import numpy as np
 from ._checks import (check_int, check_real, check_bool, check_choice, check_instance, check_callable,
                              check_array, check_rng, fail_type, fail_value, is_real)
@@ -324,26 +325,53 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
 # %% ../nbs/08_optimizers.ipynb #23f45ac6
-class Trial(NamedTuple):
+def _field_values(obj):
+    "The fields of a dataclass instance in order, for unpacking it like a tuple."
+    return iter([getattr(obj, f.name) for f in fields(obj)])
+
+@dataclass(frozen=True)
+class Trial:
     "One evaluated hyper-parameter setting."
     params: dict # the setting, name -> value
     score: float # its validation score returned by `train_fn` (NaN: the run failed, e.g. diverged)
+    def __iter__(self):
+        "Unpack like a tuple: `params, score = trial`."
+        return _field_values(self)
 
-class SearchResult(NamedTuple):
+@dataclass(frozen=True)
+class SearchResult:
     "All trials of a search, in the order run, and the best one."
     trials: list # list of `Trial`
     best: Trial # highest score (mode="max") or lowest (mode="min"); a NaN score is never the best
+    def __iter__(self):
+        "Unpack like a tuple: `trials, best = result`."
+        return _field_values(self)
 
-def _run_trials(train_fn, settings, mode):
-    "Score every setting with `train_fn`; the best ignores NaN scores, and a search whose every score is NaN fails."
-    trials = []
-    for s in settings:
-        score = train_fn(**s)
-        if not is_real(score): fail_type("train_fn's score", "a real number", score, f"{score!r} for the setting {s}")
-        trials.append(Trial(s, float(score)))
+def _score(train_fn, setting):
+    "`train_fn(**setting)` as a float; a clear TypeError when it returns something else."
+    score = train_fn(**setting)
+    if not is_real(score): fail_type("train_fn's score", "a real number", score, f"{score!r} for the setting {setting}")
+    return float(score)
+
+def _best(trials, mode):
+    "Every trial and the best, ignoring NaN scores; a search whose every score is NaN fails."
     scored = [t for t in trials if not math.isnan(t.score)]
     if not scored: fail_value("train_fn's scores", "not all NaN", None, f"NaN for all {len(trials)} settings")
     return SearchResult(trials, (max if mode == "max" else min)(scored, key=lambda t: t.score))
+
+def _n_jobs(n_jobs):
+    "`n_jobs` checked: the number of worker processes, an integer >= 1, or -1 for one per CPU core."
+    n_jobs = check_int("n_jobs", n_jobs, -1)
+    if n_jobs == 0: fail_value("n_jobs", "an integer >= 1, or -1 (one per CPU core)", n_jobs)
+    return n_jobs
+
+def _run_trials(train_fn, settings, mode, n_jobs=1):
+    "Score every setting, in `n_jobs` joblib processes if it is not 1 (the results keep the settings' order)."
+    if n_jobs == 1: scores = [_score(train_fn, s) for s in settings]
+    else:
+        from joblib import Parallel, delayed
+        scores = Parallel(n_jobs=n_jobs)(delayed(_score)(train_fn, s) for s in settings)
+    return _best([Trial(s, sc) for s, sc in zip(settings, scores)], mode)
 
 def _choices(name, v):
     "`v` if it is a non-empty list or tuple of values to try; a clear error naming `space[name]` otherwise."
@@ -351,24 +379,40 @@ def _choices(name, v):
     if len(v) == 0: fail_value(f"space[{name!r}]", "a non-empty list of values", v)
     return v
 
+def _check_search(train_fn, space, mode, what):
+    "The arguments every search shares, checked: returns (train_fn, space, mode)."
+    check_callable("train_fn", train_fn); mode = check_choice("mode", mode, ("max", "min"))
+    check_instance("space", space, dict, f"a dict name -> {what}")
+    if not space: fail_value("space", f"a non-empty dict name -> {what}", space)
+    return train_fn, space, mode
+
 # %% ../nbs/08_optimizers.ipynb #28eec299
 def grid_search(train_fn, # train_fn(**setting) -> validation score (a number; NaN for a failed run)
                 space, # dict name -> list of values to try
-                mode="max"): # "max" if a higher score is better (accuracy), "min" for a loss
+                mode="max", # "max" if a higher score is better (accuracy), "min" for a loss
+                n_jobs=1): # worker processes scoring the settings (joblib); -1: one per CPU core
     "Score every combination of the values in `space` (in `itertools.product` order); NaN scores are never best."
-    check_callable("train_fn", train_fn); mode = check_choice("mode", mode, ("max", "min"))
-    check_instance("space", space, dict, "a dict name -> list of values")
-    if not space: fail_value("space", "a non-empty dict name -> list of values", space)
-    values = [_choices(k, v) for k, v in space.items()]
-    return _run_trials(train_fn, [dict(zip(space, vals)) for vals in itertools.product(*values)], mode)
+    train_fn, space, mode = _check_search(train_fn, space, mode, "list of values to try")
+    values, n_jobs = [_choices(k, v) for k, v in space.items()], _n_jobs(n_jobs)
+    return _run_trials(train_fn, [dict(zip(space, vals)) for vals in itertools.product(*values)], mode, n_jobs)
 
 # %% ../nbs/08_optimizers.ipynb #e13f4a7a
+class LogUniform:
+    "The log-uniform distribution on [low, high]: `dist(rng)` draws a value; `low` and `high` tell Optuna the range."
+    def __init__(self, low, # lower end of the range, > 0
+                 high): # upper end of the range, > low
+        self.low = check_real("low", low, 0, low_open=True)
+        self.high = check_real("high", high, self.low, low_open=True)
+    def __call__(self, rng): # a numpy Generator
+        "One draw: exp of a uniform number between log(low) and log(high)."
+        return float(np.exp(rng.uniform(np.log(self.low), np.log(self.high))))
+    def __repr__(self): return f"loguniform({self.low:g}, {self.high:g})"
+    def __eq__(self, other): return isinstance(other, LogUniform) and (self.low, self.high) == (other.low, other.high)
+
 def loguniform(low, # lower end of the range, > 0
                high): # upper end of the range, > low
     "A sampler drawing log-uniformly from [low, high] (for learning rates and λ): call it with an rng."
-    low = check_real("low", low, 0, low_open=True)
-    high = check_real("high", high, low, low_open=True)
-    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
+    return LogUniform(low, high)
 
 def _sample(name, spec, rng):
     "Draw one value for `space[name]`: a sampler is called with `rng`, a list gives a uniform choice."
@@ -381,11 +425,81 @@ def random_search(train_fn, # train_fn(**setting) -> validation score (a number;
                   space, # dict name -> list of choices, or a sampler rng -> value (e.g. `loguniform(1e-3, 1)`)
                   n_trials=10, # number of settings to draw and score
                   seed=0, # seed of the sampling: same seed, same settings
-                  mode="max"): # "max" if a higher score is better, "min" for a loss
+                  mode="max", # "max" if a higher score is better, "min" for a loss
+                  n_jobs=1): # worker processes scoring the settings (joblib); -1: one per CPU core
     "Score `n_trials` settings drawn at random from `space` with a seeded generator; NaN scores are never best."
-    check_callable("train_fn", train_fn); mode = check_choice("mode", mode, ("max", "min"))
-    check_instance("space", space, dict, "a dict name -> choices or sampler")
-    if not space: fail_value("space", "a non-empty dict name -> choices or sampler", space)
-    n_trials, rng = check_int("n_trials", n_trials, 1), check_rng("seed", seed)
-    settings = [{k: _sample(k, v, rng) for k, v in space.items()} for _ in range(n_trials)]
-    return _run_trials(train_fn, settings, mode)
+    train_fn, space, mode = _check_search(train_fn, space, mode, "choices or sampler")
+    n_trials, rng, n_jobs = check_int("n_trials", n_trials, 1), check_rng("seed", seed), _n_jobs(n_jobs)
+    settings = [{k: _sample(k, v, rng) for k, v in space.items()} for _ in range(n_trials)]  # all drawn first
+    return _run_trials(train_fn, settings, mode, n_jobs)
+
+# %% ../nbs/08_optimizers.ipynb #c7a1e010
+def _require_optuna(what):
+    "Import and return `optuna` (quiet: warnings only), or an ImportError that says how to install it."
+    try: import optuna
+    except ImportError as e:
+        raise ImportError(f"{what} needs Optuna, which is not installed: pip install \"dlnotes[search]\" "
+                          "(or pip install optuna)") from e
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+def _storage(optuna, url):
+    "None (Optuna's in-memory storage) or a database storage for `url`; SQLite waits up to a minute for a lock."
+    if url is None: return None
+    return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {})
+
+def _suggest(trial, name, spec):
+    "Optuna's value for `space[name]`: a `loguniform` range as a log-scaled float, a list as a categorical choice."
+    if isinstance(spec, LogUniform): return trial.suggest_float(name, spec.low, spec.high, log=True)
+    return trial.suggest_categorical(name, list(spec))
+
+def _tpe_worker(train_fn, space, n_trials, seed, mode, storage, study_name, n_startup_trials):
+    "One process's share of a TPE search: open the study (in memory, or in the database `storage`) and add trials."
+    optuna = _require_optuna("tpe_search")
+    study = optuna.create_study(storage=_storage(optuna, storage), study_name=study_name, load_if_exists=True,
+                                sampler=optuna.samplers.TPESampler(n_startup_trials=n_startup_trials, seed=seed),
+                                direction="maximize" if mode == "max" else "minimize")
+    def objective(trial):
+        score = _score(train_fn, {k: _suggest(trial, k, v) for k, v in space.items()})
+        if math.isnan(score): raise optuna.TrialPruned()  # a failed run: kept, never best, not a value to model
+        return score
+    study.optimize(objective, n_trials=n_trials)
+    return study
+
+def _study_result(optuna, study, space, mode):
+    "The study's finished trials as a `SearchResult`, in trial-number order (pruned ones with a NaN score)."
+    S = optuna.trial.TrialState
+    trials = [Trial({k: t.params[k] for k in space}, t.value if t.state == S.COMPLETE else math.nan)
+              for t in sorted(study.trials, key=lambda t: t.number) if t.state in (S.COMPLETE, S.PRUNED)]
+    return _best(trials, mode)
+
+def tpe_search(train_fn, # train_fn(**setting) -> validation score (a number; NaN for a failed run)
+               space, # dict name -> list of choices, or `loguniform(low, high)`
+               n_trials=10, # settings to try in this call (in all its processes together)
+               seed=0, # seed of the TPE sampler; process i of n_jobs uses seed + i
+               mode="max", # "max" if a higher score is better, "min" for a loss
+               n_jobs=1, # worker processes (joblib), sharing one study through `storage`; -1: one per CPU core
+               storage=None, # None: in memory; or a database URL ("sqlite:///search.db", "postgresql://…") shared by all workers
+               study_name="dlnotes", # the study's name in `storage`: calls with the same storage and name add to one study
+               n_startup_trials=10): # random trials before TPE models the scores (Optuna's default)
+    "Bayesian optimisation with Optuna's TPE sampler (optional extra `dlnotes[search]`): every trial of the study, and the best."
+    train_fn, space, mode = _check_search(train_fn, space, mode, "list of choices or loguniform")
+    for k, v in space.items():
+        if not isinstance(v, LogUniform): _choices(k, v)  # a list of choices (other samplers have no range to tell Optuna)
+    n_trials, seed, n_jobs = check_int("n_trials", n_trials, 1), check_int("seed", seed, 0), _n_jobs(n_jobs)
+    n_startup_trials = check_int("n_startup_trials", n_startup_trials, 1)
+    if storage is not None: check_instance("storage", storage, str, "None or a database URL such as 'sqlite:///search.db'")
+    check_instance("study_name", study_name, str, "a string")
+    optuna = _require_optuna("tpe_search")
+    if n_jobs == 1:
+        return _study_result(optuna, _tpe_worker(train_fn, space, n_trials, seed, mode, storage, study_name, n_startup_trials), space, mode)
+    from joblib import Parallel, delayed, effective_n_jobs
+    with tempfile.TemporaryDirectory() as tmp:  # without a storage, the workers share a temporary SQLite file
+        url = storage or f"sqlite:///{tmp}/study.db"
+        optuna.create_study(storage=_storage(optuna, url), study_name=study_name, load_if_exists=True,
+                            direction="maximize" if mode == "max" else "minimize")  # once, before the workers open it
+        w = min(effective_n_jobs(n_jobs), n_trials)
+        shares = [n_trials // w + (i < n_trials % w) for i in range(w)]
+        Parallel(n_jobs=w)(delayed(_tpe_worker)(train_fn, space, n, seed + i, mode, url, study_name, n_startup_trials)
+                           for i, n in enumerate(shares))
+        return _study_result(optuna, optuna.load_study(study_name=study_name, storage=_storage(optuna, url)), space, mode)

@@ -11,6 +11,7 @@ __all__ = ['weights', 'L2', 'L1', 'Dropout', 'EarlyStopping', 'shift_images', 'r
 import math
 import numpy as np
 from ._checks import check_int, check_real, check_bool, check_choice, check_array, check_rng, fail_type, fail_value, is_int
+from .descent import Parameter
 from .activations import Module
 from .training import Callback, CancelFitException
 
@@ -20,7 +21,7 @@ def weights(model): # a Module (e.g. an MLP) or a list of Parameters
     params = model.parameters() if callable(getattr(model, "parameters", None)) else model
     try: params = list(params)
     except TypeError: params = None
-    if params is None or not all(hasattr(p, "data") for p in params):
+    if params is None or not all(isinstance(p, Parameter) for p in params):
         fail_type("model", "a Module or a list of Parameters", model)
     return [p for p in params if p.data.ndim >= 2]
 
@@ -30,6 +31,7 @@ class _Penalty(Callback):
     def __init__(self, lmbda): self.lmbda = check_real("lmbda", lmbda, 0) # the regularization parameter λ >= 0
     def penalty(self, model, n): # the model and the training-set size n
         "The penalty's value for the current weights."
+        n = check_int("n", n, 1)
         return self.lmbda / n * sum(float(np.sum(self._term(w.data))) for w in weights(model))
     def after_backward(self, learn):
         for w in weights(learn.model): w.grad += self.lmbda / learn.n_train * self._grad(w.data)
@@ -62,11 +64,12 @@ class Dropout(Module):
         self._shape = x.shape
         if not self.training or self.p == 0: self._mask = None; return x
         self._mask = (self.rng.random(x.shape) >= self.p).astype(x.dtype) / (1 - self.p)
-        return x * self._mask
+        with np.errstate(over="ignore"): return x * self._mask   # huge inputs give inf, as in torch, without a warning
     def backward(self, grad_out):
-        if not (type(grad_out) is np.ndarray and grad_out.shape == self._shape):  # an array of the right shape passes at once
+        if not (type(grad_out) is np.ndarray and grad_out.shape == self._shape and grad_out.dtype.kind == "f"):  # an array of the right shape passes at once
             grad_out = self.check_grad_out(grad_out, self._shape)  # Module's check: no silent broadcasting
-        return grad_out if self._mask is None else grad_out * self._mask
+        if self._mask is None: return grad_out
+        with np.errstate(over="ignore"): return grad_out * self._mask
     def extra_repr(self): return f"p={self.p}"
 
 # %% ../nbs/06_regularization.ipynb #dff5774d
@@ -78,6 +81,7 @@ class EarlyStopping(Callback):
                  mode="max", # "max" (accuracies) or "min" (losses)
                  min_delta=0.0, # an improvement must beat the best by more than this
                  restore_best=True): # put the best epoch's weights back at the end
+        if not isinstance(monitor, str): fail_type("monitor", "a History key (a string), e.g. \"valid_acc\"", monitor)
         self.patience, self.monitor = check_int("patience", patience, 1), monitor
         self.mode, self.min_delta = check_choice("mode", mode, ("max", "min")), check_real("min_delta", min_delta, 0)
         self.restore_best = check_bool("restore_best", restore_best)
@@ -107,13 +111,11 @@ class EarlyStopping(Callback):
 # %% ../nbs/06_regularization.ipynb #a3b8fea5
 def _images(X):
     "`(stack (n, h, w), original shape)` from flattened square images or a stack."
-    X = np.asarray(X)
-    if X.dtype.kind not in "fiub": raise TypeError(f"X must hold pixel values, got dtype {X.dtype}")
-    X = X.astype(np.float64) if X.dtype.kind != "f" else X
+    X = check_array("X", X)  # pixel values as floats
     if X.ndim == 3: return X, X.shape
     if X.ndim != 2: raise ValueError(f"X must have shape (n, side*side) or (n, h, w), got {X.shape}")
     side = math.isqrt(X.shape[1])
-    if side * side != X.shape[1]: raise ValueError(f"flattened images must be square (side*side pixels), got {X.shape[1]} pixels per row")
+    if side * side != X.shape[1]: fail_value("X", "flattened square images (side*side pixels per row)", X, f"{X.shape[1]} pixels per row")
     return X.reshape(len(X), side, side), X.shape
 
 def shift_images(X, # images (n, side*side) or (n, h, w)
@@ -134,8 +136,10 @@ def rotate_images(X, # images (n, side*side) or (n, h, w)
     "Rotate every image about its centre by its angle (degrees), reading outside pixels as 0; same shape as `X`."
     imgs, shape = _images(X)
     n, h, w = imgs.shape
-    th = np.deg2rad(np.broadcast_to(np.asarray(angles, dtype=np.float64), (n,)))[:, None, None]
-    if order not in (0, 1): raise ValueError(f"order must be 0 (nearest) or 1 (bilinear), got order={order!r}")
+    angles = check_array("angles", angles, finite=True)
+    if angles.ndim > 1 or angles.size not in (1, n): fail_value("angles", f"one number or one per image ({n})", angles, f"shape {angles.shape}")
+    th = np.deg2rad(np.broadcast_to(angles.reshape(-1), (n,)))[:, None, None]
+    if not is_int(order) or order not in (0, 1): raise ValueError(f"order must be 0 (nearest) or 1 (bilinear), got order={order!r}")
     r, c = np.mgrid[0:h, 0:w].astype(np.float64)
     xo, yo = c - (w - 1) / 2, (h - 1) / 2 - r                      # centred coordinates, y pointing up
     xs = np.cos(th) * xo + np.sin(th) * yo; ys = -np.sin(th) * xo + np.cos(th) * yo
@@ -163,10 +167,14 @@ def augment(X, # training images (n, side*side) or (n, h, w)
             rng=None, # np.random.Generator or seed for the angles and the shuffle
             shuffle=True): # shuffle the expanded set
     "Expanded training set `(X_aug, y_aug)`: originals + shifted copies + randomly rotated copies."
-    X, y = np.asarray(X), np.asarray(y)
+    if not (is_int(check_array("y", y, ndim=1).size) and np.asarray(y).dtype.kind in "iub"):  # a 1-D array of labels
+        fail_type("y", "a 1-D array of integer labels", y, f"dtype {np.asarray(y).dtype}")
+    imgs, shape = _images(X)
+    X, y = imgs.reshape(shape), np.asarray(y)
     if len(y) != len(X): raise ValueError(f"X and y must have the same length, got {len(X)} images and {len(y)} labels")
     n_rotations = check_int("n_rotations", n_rotations, 0)
-    rng = np.random.default_rng(rng)
+    max_angle, shuffle = check_real("max_angle", max_angle, 0), check_bool("shuffle", shuffle)
+    rng = check_rng("rng", rng)
     parts = [X.astype(np.float64)] + [shift_images(X, dx, dy) for dx, dy in shifts]
     parts += [rotate_images(X, rng.uniform(-max_angle, max_angle, len(X))) for _ in range(n_rotations)]
     Xa, ya = np.concatenate(parts), np.tile(y, len(parts))

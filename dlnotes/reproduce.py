@@ -17,7 +17,7 @@ import textwrap
 import time
 import warnings
 from pathlib import Path
-from typing import NamedTuple
+from dataclasses import dataclass, replace
 import numpy as np
 from ._checks import check_bool, check_choice, check_instance, check_int, check_real, fail_type, fail_value, is_int
 from .data import DataSplits, Split, load_digits, load_mnist, MNISTUnavailable
@@ -27,7 +27,8 @@ from .regularization import L2
 from .training import train_mlp
 
 # %% ../nbs/92_reproduce.ipynb #8afbf6e9
-class Rung(NamedTuple):
+@dataclass(frozen=True)
+class Rung:
     "One of Nielsen's training runs and the accuracy his book reports for it."
     name: str # short id, e.g. "ch3-L2-100"
     hidden: int # hidden units of the n_in-hidden-10 sigmoid network
@@ -61,11 +62,10 @@ def _check_rung(rung):
 
 def _check_data(data):
     "`data` if it is a DataSplits of (X, y) pairs with the same number of features."
-    if not (isinstance(data, tuple) and len(data) == 3 and all(isinstance(s, tuple) and len(s) == 2 for s in data)):
-        fail_type("data", "a DataSplits(train, valid, test) of (X, y) splits", data)
-    if not all(isinstance(s[0], np.ndarray) and s[0].ndim == 2 for s in data) or len({s[0].shape[1] for s in data}) != 1:
+    check_instance("data", data, DataSplits, "a DataSplits(train, valid, test), e.g. load_digits()")
+    if not all(isinstance(s.X, np.ndarray) and s.X.ndim == 2 for s in data) or len({s.X.shape[1] for s in data}) != 1:
         fail_value("data", "splits of 2-D arrays X with the same number of features", data,
-                   f"shapes {[getattr(s[0], 'shape', None) for s in data]}")
+                   f"shapes {[getattr(s.X, 'shape', None) for s in data]}")
     return data
 
 def train_rung(rung, # a `Rung`
@@ -273,7 +273,8 @@ def _parser():
     p.add_argument("--seeds", type=_int_at_least(0), nargs="+", default=None, help="seeds to average over (default 0 1 2; 0 1 with --quick)")
     p.add_argument("--epochs", type=_int_at_least(1), default=None, help="override every rung's number of epochs")
     p.add_argument("--quick", action="store_true", help="smoke test: 3 epochs per rung, 2 seeds")
-    p.add_argument("--rungs", nargs="+", default=None, choices=[r.name for r in LADDER], help="run only these rungs")
+    p.add_argument("--rungs", nargs="+", default=None, choices=[r.name for r in LADDER], metavar="RUNG",
+                   help="run only these rungs: " + ", ".join(r.name for r in LADDER))
     p.add_argument("--out", default="nielsen_ladder.png", help="path of the learning-curve figure (default nielsen_ladder.png)")
     p.add_argument("--quiet", action="store_true", help="print only the table")
     return p

@@ -72,7 +72,8 @@ class History(Mapping):
     def best(self, key, # metric name, e.g. "valid_acc"
              mode="max"): # "max" for accuracies, "min" for losses
         "The `(epoch, value)` where metric `key` is best (first such epoch; NaNs ignored)."
-        if key not in self._m: raise KeyError(f"no metric {key!r} in this History; it has {list(self._m)}")
+        if not isinstance(key, str): fail_type("key", "a metric name (a string)", key)
+        check_choice("key", key, list(self._m))  # a ValueError naming the metrics there are
         check_choice("mode", mode, ("max", "min"))
         v = np.array(self._m[key])
         if np.isnan(v).all(): raise ValueError(f"metric {key!r} has no finite value")
@@ -99,7 +100,7 @@ class Learner:
                  seed=None, # seed (or Generator) of the shuffling
                  metrics=("loss", "acc"), # which of "loss", "acc" to record per split
                  exact_train_metrics=False): # True: train metrics from a full pass after each epoch, not batch averages
-        self.model, self.loss_func, self.opt = _check_model(model), _check_loss(loss_func), opt
+        self.model, self.loss_func, self.opt = _check_model(model), _check_loss(loss_func, "loss_func"), opt
         self.batch_size, self.metrics = check_int("batch_size", batch_size, 1), _check_metrics(metrics)
         self.exact_train_metrics = check_bool("exact_train_metrics", exact_train_metrics)
         self.data = _prepare_data(model, loss_func, X, y, valid, self.metrics)
@@ -194,16 +195,22 @@ class Learner:
         return loss, (float(np.mean(_classes(out) == labels)) if labels is not None else math.nan)
 
 # %% ../nbs/05a_training.ipynb #4d7626db
-def _check_model(model):
+def _check_model(model, name="model"):
     "The model, if it is a Module."
-    if not isinstance(model, Module): fail_type("model", "a Module (e.g. an MLP)", model)
+    if not isinstance(model, Module): fail_type(name, "a Module (e.g. an MLP)", model)
     return model
 
-def _check_loss(loss):
-    "The loss, if it has forward and backward."
-    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
-        fail_type("loss", "a Loss object with forward and backward (e.g. CrossEntropyLoss())", loss)
+def _check_loss(loss, name="loss"):
+    "The loss, if it is a loss object (with forward and backward), not a loss class."
+    want = "a Loss object with forward and backward (e.g. CrossEntropyLoss())"
+    if isinstance(loss, type): fail_type(name, want, loss, f"the class {loss.__name__}; create one: {loss.__name__}()")
+    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))): fail_type(name, want, loss)
     return loss
+
+def _asarray(name, v):
+    "`np.asarray(v)`, with a TypeError naming the argument for ragged or unconvertible input."
+    try: return np.asarray(v)
+    except (ValueError, TypeError): fail_type(name, "an array (regular and rectangular)", v)
 
 def _check_metrics(metrics):
     "The metrics to record: a non-empty subset of ('loss', 'acc')."
@@ -267,7 +274,7 @@ def _check_X(X, name="X"):
 
 def _labels(y, n, n_out, name="y"):
     "Validate integer class labels: shape (n,), values in 0..n_out-1."
-    y = np.asarray(y)
+    y = _asarray(name, y)
     if y.ndim != 1 or len(y) != n: fail_value(name, f"an array of shape ({n},) (one label per row of X)", y, f"shape {y.shape}")
     if y.dtype.kind not in "iu": fail_type(name, "an array of integer class labels", y, f"dtype {y.dtype}")
     k = max(n_out, 2)
@@ -276,7 +283,7 @@ def _labels(y, n, n_out, name="y"):
 
 def _targets(loss, X, y, n_out, dtype, name="y"):
     "`(T, labels)`: the targets the loss wants, and int labels for accuracy (None for regression targets)."
-    y = np.asarray(y)
+    y = _asarray(name, y)
     if y.ndim == 1 and (y.dtype.kind in "iub" or n_out > 1):  # class labels
         lab = _labels(y.astype(np.int64) if y.dtype.kind == "b" else y, len(X), n_out, name)
         if isinstance(loss, (CrossEntropyLoss, NLLLoss)): return lab, lab
@@ -285,6 +292,7 @@ def _targets(loss, X, y, n_out, dtype, name="y"):
     if y.ndim == 0 or len(y) != len(X): fail_value(name, f"one target per row of X ({len(X)})", y, f"shape {y.shape}")
     if y.dtype.kind not in "fiu": fail_type(name, "an array of numbers", y, f"dtype {y.dtype}")
     if y.ndim == 1: y = y[:, None]  # a single-output regression target
+    if y.shape != (len(X), n_out): fail_value(name, f"labels of shape ({len(X)},) or targets of shape ({len(X)}, {n_out})", y, f"shape {y.shape}")
     return y.astype(dtype, copy=False), (y.argmax(1) if y.shape[1] == n_out > 1 else None)
 
 def _outputs(model, X, batch_size=1024):
@@ -301,7 +309,7 @@ def _classes(out, threshold=0.5):
 def _n_outputs(model, X):
     "Width of the model's output on the first row of X (a clear error if X does not fit the model)."
     try: out = _outputs(model, X[:1])
-    except (ValueError, TypeError) as e: raise ValueError(f"X with {X.shape[1]} features does not fit the model: {e}") from None
+    except (ValueError, TypeError) as e: raise ValueError(f"X must fit the model (X has {X.shape[1]} features): {e}") from None
     if np.ndim(out) != 2: raise ValueError(f"the model must map (n, features) to (n, outputs), got output shape {np.shape(out)}")
     return out.shape[1]
 
@@ -339,13 +347,13 @@ class ProgressCallback(Callback):
     "Shows training: one updating bar in a notebook or terminal; elsewhere (logs, saved notebooks) a few summary rows."
     order = 90  # after the other callbacks, so that it shows what they did
     def __init__(self, live=None, # True: a fastprogress bar; False: printed rows; None: a bar where one can update
-                 rows=5): # at most about this many printed rows (first, evenly spaced, last)
-        self.live, self.rows, self.bar = live, check_int("rows", rows, 2), None
+                 max_rows=5): # at most about this many printed rows (first, evenly spaced, last), >= 2
+        self.live, self.max_rows, self.bar = live, check_int("max_rows", max_rows, 2), None
 
     def before_fit(self, learn):
         self._live = _live() if self.live is None else check_bool("live", self.live)
         self.first, self.shown = learn.epoch + 1, None
-        self.every = max(1, math.ceil((learn.epochs - learn.epoch) / (self.rows - 1)))
+        self.every = max(1, math.ceil((learn.epochs - learn.epoch) / (self.max_rows - 1)))
         if self._live:
             from fastprogress.fastprogress import progress_bar
             n_batches = math.ceil(learn.n_train / learn.batch_size)
@@ -383,6 +391,7 @@ class SchedulerCallback(Callback):
                  every="epoch", # "epoch": after each epoch's validation; "batch": after each optimizer step
                  monitor=None): # a History key (e.g. "valid_loss") passed to step(): ReduceLROnPlateau-style schedulers
         if not callable(getattr(scheduler, "step", None)): fail_type("scheduler", "an object with a step() method (a scheduler)", scheduler)
+        if monitor is not None and not isinstance(monitor, str): fail_type("monitor", "None or a History key (a string)", monitor)
         self.scheduler, self.every, self.monitor = scheduler, check_choice("every", every, ("epoch", "batch")), monitor
         if monitor is not None and every != "epoch": fail_value("every", '"epoch" when a metric is monitored', every)
         self.lrs = []  # the learning rate after each scheduler step
@@ -418,21 +427,23 @@ def fit(model, # the network (a Module, e.g. an MLP)
         exact_train_metrics=False): # True: train metrics from a full pass after each epoch (slower, exact)
     "Mini-batch training in one line: a `Learner` with these callbacks (and a progress display) fit for `epochs`."
     cbs = _check_callbacks(callbacks) + ([ProgressCallback()] if check_bool("progress", progress) else [])
-    return Learner(model, loss, opt, X, y, batch_size, valid, cbs, seed, metrics, exact_train_metrics).fit(epochs)
+    return Learner(model, _check_loss(loss), opt, X, y, batch_size, valid, cbs, seed, metrics, exact_train_metrics).fit(epochs)
 
 # %% ../nbs/05a_training.ipynb #eca6adb5
 def predict(model, # a Module mapping (n, features) to (n, classes) scores
             X, # inputs, shape (n, features)
             batch_size=1024): # rows per forward pass (memory bound only)
     "Predicted class indices: the argmax of the outputs (or output > 0.5 for a single output)."
-    X = _check_X(X).astype(_dtype(model), copy=False)
+    X = _check_X(X).astype(_dtype(_check_model(model)), copy=False)
+    _n_outputs(model, X)
     return _classes(_outputs(model, X, check_int("batch_size", batch_size, 1)))
 
 def accuracy(model, # a classifier Module
              X, # inputs, shape (n, features)
              y): # int labels, shape (n,)
     "Fraction of rows of `X` whose predicted class is `y`, in [0, 1]."
-    X = _check_X(X).astype(_dtype(model), copy=False)
+    X = _check_X(X).astype(_dtype(_check_model(model)), copy=False)
+    _n_outputs(model, X)
     out = _outputs(model, X)
     return float(np.mean(_classes(out) == _labels(y, len(X), out.shape[1])))
 
@@ -441,7 +452,7 @@ def evaluate(model, # the network
              X, # inputs, shape (n, features)
              y): # int labels (converted for the loss as in `fit`) or same-shaped targets
     "The cost and the accuracy of `model` on `(X, y)`, in evaluation mode: `(loss, acc)`."
-    dtype = _dtype(model)
+    dtype = _dtype(_check_model(model))
     X = _check_X(X).astype(dtype, copy=False)
     T, labels = _targets(_check_loss(loss), X, y, _n_outputs(model, X), dtype)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"): out = _outputs(model, X)

@@ -10,7 +10,8 @@ __all__ = ['linear_layers', 'grad_norms', 'layer_grad_norms', 'GradNormRecorder'
 # %% ../nbs/09_vanishing.ipynb #e276f964
 import math
 import numpy as np
-from ._checks import check_real, check_choice, fail_type
+from ._checks import check_real, check_choice, check_bool, check_array, fail_type, fail_value
+from .activations import Module
 from .descent import Parameter
 from .activations import Linear
 from .training import Callback
@@ -18,6 +19,7 @@ from .training import Callback
 # %% ../nbs/09_vanishing.ipynb #43252c0c
 def linear_layers(model): # a Module, e.g. a Sequential or an MLP
     "The `Linear` layers of `model` from input to output (searching containers recursively)."
+    if not isinstance(model, Module): fail_type("model", "a Module (e.g. an MLP)", model)
     if isinstance(model, Linear): return [model]
     return [l for c in model.children() for l in linear_layers(c)]
 
@@ -38,8 +40,17 @@ def layer_grad_norms(model, # a Module containing Linear layers
                      loss, # a Loss object, e.g. CrossEntropyCost()
                      which="bias"): # "bias" or "weight"
     "Per-Linear-layer gradient norms ‖∂C/∂b‖ (or ‖∂C/∂W‖) of the cost of one batch, from input to output layer."
+    if not isinstance(model, Module): fail_type("model", "a Module (e.g. an MLP)", model)
+    if not (callable(getattr(loss, "forward", None)) and not isinstance(loss, type)): fail_type("loss", "a Loss object, e.g. CrossEntropyCost()", loss)
+    X = check_array("X", X)
+    if X.ndim != 2 or X.shape[1] != linear_layers(model)[0].n_in:
+        fail_value("X", f"a batch of shape (n, {linear_layers(model)[0].n_in})", X, f"shape {X.shape}")
+    try: yy = np.asarray(y) if not isinstance(y, (str, dict)) and y is not None else None
+    except (ValueError, TypeError): yy = None
+    if yy is None or yy.dtype.kind not in "biuf" or len(yy) != len(X): fail_type("y", f"the targets of the {len(X)} rows of X", y)
     model.zero_grad()
-    loss.forward(model.forward(np.asarray(X)), y)
+    try: loss.forward(model.forward(X), yy)
+    except (TypeError, ValueError) as e: raise type(e)(f"y must be targets in the form loss takes: {e}") from None
     model.backward(loss.backward())
     return grad_norms(model, which)
 
@@ -62,7 +73,9 @@ def clip_grad_norm_(parameters, # a Parameter or an iterable of Parameters (e.g.
                     norm_type=2.0, # p of the p-norm; `float("inf")` or "inf" for the largest |g|
                     error_if_nonfinite=False): # raise RuntimeError if the total norm is nan or inf
     "Scale all gradients in place so their total `norm_type`-norm is at most `max_norm`; return the norm before clipping."
-    ps = [parameters] if isinstance(parameters, Parameter) else list(parameters)
+    try: ps = [parameters] if isinstance(parameters, Parameter) else list(parameters)
+    except TypeError: fail_type("parameters", "a Parameter or an iterable of Parameters", parameters)
+    error_if_nonfinite = check_bool("error_if_nonfinite", error_if_nonfinite)
     for i, p in enumerate(ps):
         if not isinstance(p, Parameter): fail_type(f"parameters[{i}]", "a Parameter", p)
     max_norm = check_real("max_norm", max_norm, 0)
@@ -83,6 +96,7 @@ class GradClip(Callback):
     "Training callback applying `clip_grad_norm_` to the model's gradients after every backward pass."
     def __init__(self, max_norm, # largest total gradient norm allowed, >= 0
                  norm_type=2.0): # p of the p-norm
+        norm_type = check_real("norm_type", float("inf") if norm_type == "inf" else norm_type, 0, low_open=True, finite=False)
         self.max_norm, self.norm_type = check_real("max_norm", max_norm, 0), norm_type
         self.norms = [] # the total norm of each batch before clipping
     def before_fit(self, learn): self._params = learn.model.parameters()

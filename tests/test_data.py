@@ -42,6 +42,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         srv = self.server
+        if srv.modes.get(self.path) == "trickle-headers":                         # the status line, then 1 byte / 50 ms
+            with srv.lock: srv.hits.append(self.path)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" + b"X-Slow: " + b"a" * 300 + b"\r\n\r\n"
+            for i in range(len(head)):
+                if srv.stop.is_set(): return
+                try: self.wfile.write(head[i:i + 1]); self.wfile.flush()
+                except OSError: return
+                time.sleep(0.05)
+            return
         with srv.lock: srv.hits.append(self.path)
         body, mode = srv.files.get(self.path), srv.modes.get(self.path)
         if body is None:
@@ -353,6 +362,28 @@ def test_trickling_server_meets_the_deadline(server, tiny, tmp_path):
     assert not (tmp_path / name).exists() and _leftovers(tmp_path) == []
 
 
+def test_ctrl_c_during_a_download_leaves_nothing(server, tiny, tmp_path):
+    "Ctrl-C (KeyboardInterrupt) in the middle of a transfer: it propagates, and no partial file stays in the cache."
+    arrays, blobs, sums = tiny
+    m = server.mirror("slow", blobs, modes={"train-images-idx3-ubyte.gz": "trickle"})
+    def on_alarm(*_): raise KeyboardInterrupt
+    old = signal.signal(signal.SIGALRM, on_alarm); signal.setitimer(signal.ITIMER_REAL, 0.4)
+    try:
+        with pytest.raises(KeyboardInterrupt): load_mnist(tmp_path, mirrors=[m], checksums=sums, timeout=5, deadline=20)
+    finally: signal.setitimer(signal.ITIMER_REAL, 0); signal.signal(signal.SIGALRM, old)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_server_trickling_its_headers_meets_the_deadline(server, tiny, tmp_path):
+    "Each header byte arrives within `timeout`, so only the total `deadline` (a watchdog on the socket) stops it."
+    arrays, blobs, sums = tiny
+    m = server.mirror("slowhead", blobs, modes={n: "trickle-headers" for n in blobs})
+    t0 = time.perf_counter()
+    with _bounded(10), pytest.raises(MNISTUnavailable, match="deadline=0.6s"):
+        load_mnist(tmp_path, mirrors=[m], checksums=sums, timeout=0.5, deadline=0.6)
+    assert time.perf_counter() - t0 < 3 and list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("what", ["fifo", "dev-zero-link", "directory"])
 @pytest.mark.parametrize("gz", [False, True])
 def test_only_regular_files_are_read_from_the_cache(tiny, tmp_path, what, gz):
@@ -567,3 +598,30 @@ def test_synthetic_regression_noise_level():
     x, y = synthetic_regression(n=20000, noise=0.5, seed=1)
     r = y - (2 * x**2 - 3 * x + 1)
     assert abs(r.mean()) < 0.02 and abs(r.std() - 0.5) < 0.02
+
+
+def test_splits_are_frozen_records_that_unpack_like_tuples():
+    import dataclasses, pickle
+    d = load_digits()
+    X, y = d.train
+    train, valid, test = d
+    assert X is d.train.X and valid is d.valid and isinstance(d.valid, tuple) and len(d.valid) == 2 and d.test[1] is d.test.y
+    assert [f.name for f in dataclasses.fields(d)] == ["train", "valid", "test"]
+    assert [f.name for f in dataclasses.fields(d.train)] == ["X", "y"]
+    with pytest.raises(dataclasses.FrozenInstanceError): d.train.X = None
+    e = pickle.loads(pickle.dumps(d))
+    assert type(e.train) is type(d.train) and all(np.array_equal(a.y, b.y) for a, b in zip(d, e))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=300), gz=st.booleans(), header=st.booleans())
+def test_read_idx_on_arbitrary_bytes_is_a_value_error_or_an_array(tmp_path_factory, data, gz, header):
+    "Garbage in (random bytes, a plausible header with random data, gzipped or not): a ValueError, never another exception."
+    if header: data = bytes([0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0, 4]) + data
+    if gz: data = gzip.compress(data, mtime=0)
+    if gz and data and len(data) > 20 and data[-1] % 3 == 0: data = data[:-5]                    # a cut-off gzip stream too
+    p = tmp_path_factory.mktemp("fuzz") / "f"
+    p.write_bytes(data)
+    try: a = read_idx(p)
+    except ValueError as e: assert str(p) in str(e)
+    else: assert isinstance(a, np.ndarray)

@@ -3,6 +3,7 @@
 the learning rate, and emit no RuntimeWarning on the way (warnings are errors here). A sane run of each must not."""
 import re
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -100,7 +101,7 @@ def test_train_rung_diverges(lr):
     # the cross-entropy rungs (without and with L2). Nielsen's quadratic cost on sigmoid outputs is bounded (<= 5), so a
     # saturated quadratic-cost net is not "divergence" under the rule (non-finite values, or the loss x DIVERGENCE_FACTOR).
     for rung in (LADDER[2], LADDER[4]):
-        assert_diverges(lambda: train_rung(rung._replace(lr=lr), small, epochs=3), lr)
+        assert_diverges(lambda: train_rung(replace(rung, lr=lr), small, epochs=3), lr)
 
 
 def test_train_quadratic_diverges():

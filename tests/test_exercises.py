@@ -2,7 +2,8 @@
 per exercise fails with the intended hint, and an untouched stub is "not attempted yet", never an error.
 
 The solutions are read from the chapters themselves (the code in each `Solution NN.K` call-out), so the
-solution a reader unfolds is the one tested here.
+solution a reader unfolds is the one tested here. Every registered exercise's solution is checked here; the
+wrong answers of chapters 00 and 02 are here, those of other chapters in tests/test_exercises_*.py.
 """
 import json, math, re
 from pathlib import Path
@@ -30,6 +31,7 @@ def solutions():
 
 
 SOLUTIONS = solutions()
+OURS = ("00_guess", "02_descent")  # the other chapters' wrong answers live in tests/test_exercises_*.py
 
 
 def solved(ex_id):
@@ -63,24 +65,43 @@ def _until_solved(game):  # ignores the budget: plays on after the game is over
         if fb > 0: lo = n + 1
         elif fb < 0: hi = n - 1
 
+def _sorted_batches(n, batch_size, rng):  # forgets to shuffle
+    return [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+def _same_order(n, batch_size, rng):  # shuffles with a fixed seed: the same order every epoch
+    order = np.random.default_rng(0).permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+def _equal_split(n, batch_size, rng):  # np.array_split into ceil(n/B) nearly equal parts, not full batches
+    return np.array_split(rng.permutation(n), -(-n // batch_size))
+
 WRONG = {
     "00.1": [(9, "⌊log₂ 1000⌋"), (1000, "2^k − 1")],
     "00.2": [(lambda N: math.ceil(math.log2(N)), "one short when N is a power of two"),
              (lambda N: math.floor(math.log2(N)) + 2, "2^k − 1 >= N")],
     "00.3": [(lambda N: N / 2, "off by ½"), (lambda N: N, "uniformly random position")],
     "00.4": [(_linear, "guess its middle"), (_lo_equals_n, "lo = n + 1"), (_until_solved, "while not game.over")],
+    "02.1": [(0.2, "one step"), (2.5, "|1 − ηa|")],
+    "02.2": [(lambda Phi: 2 / np.linalg.eigvalsh(Phi.T @ Phi).max(), "(2/N)·ΦᵀΦ, not ΦᵀΦ"),
+             (lambda Phi: 2 / np.linalg.eigvalsh(2 / len(Phi) * Phi.T @ Phi).min(), "largest eigenvalue"),
+             (lambda Phi: 1 / np.linalg.eigvalsh(2 / len(Phi) * Phi.T @ Phi).max(), "the limit is 2/λmax")],
+    "02.3": [(lambda a, lr, x0, tol: math.ceil(math.log(tol / abs(x0)) / math.log(abs(1 - lr * a))) + 1, "one step too many"),
+             (lambda a, lr, x0, tol: math.ceil(math.log(tol / abs(x0)) / math.log(abs(1 - lr * a) + 1e-300)) if abs(1 - lr * a) < 1
+              else -1, "never shrink")],
+    "02.4": [(_sorted_batches, "fresh order"), (_same_order, "fresh order"), (_equal_split, "full batches of batch_size")],
 }
 
 
 def test_every_exercise_has_a_solution_and_a_wrong_answer():
     assert set(SOLUTIONS) == set(EXERCISES), "each registered exercise needs exactly one solution call-out"
-    assert set(WRONG) == set(EXERCISES), "each exercise needs a realistic wrong answer here"
+    ours = {e.id for e in EXERCISES.values() if e.chapter in OURS}
+    assert set(WRONG) == ours, "each exercise of chapters 00 and 02 needs a realistic wrong answer here"
     for ex in EXERCISES.values():
         assert SOLUTIONS[ex.id][0] == ex.chapter, f"{ex.id}: solution is in {SOLUTIONS[ex.id][0]}, not {ex.chapter}"
     counts = {}
     for ex in EXERCISES.values(): counts[ex.chapter] = counts.get(ex.chapter, 0) + 1
     assert all(3 <= n <= 5 for n in counts.values()), counts
-    assert "00_guess" in counts
+    assert {"00_guess", "02_descent"} <= set(counts)
 
 
 @pytest.mark.parametrize("ex_id", sorted(EXERCISES))
@@ -104,8 +125,8 @@ def test_wrong_answer_gets_the_hint(ex_id, k):
 @pytest.mark.parametrize("ex_id", sorted(EXERCISES))
 def test_untouched_stub_is_not_attempted(ex_id):
     ex = EXERCISES[ex_id]
-    def stub(*args): ...
-    def raises(*args): raise NotImplementedError
+    def stub(*args, **kw): ...
+    def raises(*args, **kw): raise NotImplementedError
     for answer in ([..., None] if ex.kind != "function" else [stub, raises, ...]):
         r = check(ex_id, answer)
         assert r.status == "not attempted" and "not attempted yet" in r.message(), r
@@ -140,4 +161,5 @@ def test_registry_rejects_bad_exercises():
         register(Exercise("zz.1", "zz", "x", "essay", lambda rng: [], lambda c, g: ""))
     with pytest.raises(ValueError, match="id must be one of"): check("99.9", 1)
     assert [e.id for e in exercises("00_guess")] == ["00.1", "00.2", "00.3", "00.4"]
+    assert [e.id for e in exercises("02_descent")] == ["02.1", "02.2", "02.3", "02.4"]
     assert isinstance(Case("f(1)", (1,), 2), Case) and Result("00.1", "passed", 1).passed

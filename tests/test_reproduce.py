@@ -1,6 +1,7 @@
 """Appendix C: `reproduce`, `train_rung` and `load_ladder_data` on small synthetic MNIST-format (IDX) files.
 The command line `dlnotes-reproduce` is tested in tests/test_cli.py."""
 import warnings
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import pytest
@@ -112,9 +113,9 @@ def test_bad_arguments_fail_before_any_training(fake_mnist, tmp_path, monkeypatc
 
 def test_bad_rung_and_data(fake_mnist):
     data = load_digits()
-    for rung, words in [("ch1", "rung must be a Rung"), (LADDER[0]._replace(cost="hinge"), "rung.cost"),
-                        (LADDER[0]._replace(hidden=0), "rung.hidden"), (LADDER[0]._replace(lr=-1.0), "rung.lr"),
-                        (LADDER[0]._replace(split="train"), "rung.split")]:
+    for rung, words in [("ch1", "rung must be a Rung"), (replace(LADDER[0], cost="hinge"), "rung.cost"),
+                        (replace(LADDER[0], hidden=0), "rung.hidden"), (replace(LADDER[0], lr=-1.0), "rung.lr"),
+                        (replace(LADDER[0], split="train"), "rung.split")]:
         with pytest.raises((TypeError, ValueError), match=words): train_rung(rung, data, epochs=1)
     for bad in (None, (1, 2, 3), data.train):
         with pytest.raises(TypeError, match="data must be"): train_rung(LADDER[0], bad, epochs=1)

@@ -6,11 +6,11 @@ The site is rendered with `tools/render_book.py` (what `make book` does after ex
 unless `_docs/` is newer than every notebook and the site configuration (or DLNOTES_SITE_REUSE=1 is set
 and `_docs/` exists: check the site as it is). Then each page is loaded from a
 local HTTP server, every request to any other host aborted, at 1280 px and at 390 px, and checked:
-site-wide (every page): images load, internal links and their anchors resolve, MathJax typesets every
+site-wide (every page): nothing is requested from the network, images load, internal links and their anchors resolve, MathJax typesets every
 formula (no raw TeX left), no page is wider than a 390 px phone, previous/next links;
 per chapter (chapters on tools/reading_rules.ALLOW are exempt until converted): no output block, table or
-display equation wider than its column at 1280 px, every figure has a caption and alt text, every
-interactive figure's slider changes it.
+display equation wider than its column at 1280 px, every figure has a caption and alt text and opens
+enlarged on a click (lightbox), every interactive figure's slider changes it.
 Screenshots of index, chapter 00 and chapter 02 at both widths go to _book_out/screens/, the summary line
 to _book_out/site_report.txt. Run: `.venv/bin/python -m pytest tests/test_site.py -q -s`.
 """
@@ -33,7 +33,7 @@ except ImportError:
 WHY = ("Quarto is not on PATH (the site cannot be rendered)" if shutil.which("quarto") is None else
        "no Chromium (chromium on PATH or /usr/bin/chromium)" if CHROMIUM is None else
        "the playwright package is not installed (pip install playwright)" if not HAVE_PLAYWRIGHT else None)
-pytestmark = pytest.mark.skipif(WHY is not None, reason=f"browser test of the site skipped: {WHY}")
+needs_site = pytest.mark.skipif(WHY is not None, reason=f"browser test of the site skipped: {WHY}")
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -57,12 +57,21 @@ PROBE = r"""async () => {
     if (r.right > col.right + 2 || inner.width > col.width + 2 || e.scrollWidth > e.clientWidth + 2) wide.push('equation: ' + txt(e));
   }
   const rawtex = [...document.querySelectorAll('span.math')].filter(e => !e.querySelector('mjx-container')).map(txt);
+  // TeX that never became math: "$1 - $ friction", a stray \frac, outside code and outside typeset formulas
+  const walker = document.createTreeWalker(main || document.body, NodeFilter.SHOW_TEXT);
+  const TEX = /\$[^$\s][^$]*\$|\\(frac|mathrm|sum|sigma|eta|lambda|partial|left|right)\b|\\[\(\[]/;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest('code, pre, script, style, mjx-container, .sourceCode, textarea')) continue;
+    const m = n.textContent.match(TEX);
+    if (m) rawtex.push('raw TeX in text: ' + n.textContent.trim().slice(Math.max(0, m.index - 20), m.index + 40));
+  }
   const imgs = main ? [...main.querySelectorAll('img')] : [];
   const broken = [...document.querySelectorAll('img')].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'));
   const nocap = imgs.filter(i => !i.closest('.dlnotes-interactive')).filter(i => {
     const f = i.closest('figure'); const cap = f && f.querySelector('figcaption');
     return !(cap && cap.textContent.trim()) || !(i.getAttribute('alt') || '').trim();
   }).map(i => (i.getAttribute('src') || '').slice(0, 60));
+  for (const i of imgs) if (!i.closest('.dlnotes-interactive') && !i.closest('a.lightbox')) nocap.push('not click-to-enlarge: ' + (i.getAttribute('src') || '').slice(0, 50));
   for (const f of document.querySelectorAll('.dlnotes-interactive')) {
     const cap = f.querySelector('figcaption'), im = f.querySelector('img');
     if (!(cap && cap.textContent.trim()) || !(im && (im.getAttribute('alt') || '').trim())) nocap.push('interactive figure');
@@ -156,6 +165,7 @@ def _report(site, rule, bad):
     return "\n".join(lines[:40])
 
 
+@needs_site
 def test_every_page_loads_with_math_typeset(site):
     assert len(site["pages"]) >= 15
     bad = {p: [f"raw TeX: {t}" for t in v[w]["rawtex"][:3]] for p, v in site["pages"].items() for w in (DESKTOP,)
@@ -165,18 +175,21 @@ def test_every_page_loads_with_math_typeset(site):
     _report(site, "math", {})
 
 
+@needs_site
 def test_nothing_is_loaded_from_the_network(site):
     bad = {"site": [f"requested {u}" for u in site["blocked"]]} if site["blocked"] else {}
     assert not bad, _report(site, "network", bad)
     _report(site, "network", {})
 
 
+@needs_site
 def test_images_load(site):
     bad = {p: v[DESKTOP]["broken"] for p, v in site["pages"].items() if v[DESKTOP]["broken"]}
     assert not bad, _report(site, "images", bad)
     _report(site, "images", {})
 
 
+@needs_site
 def test_internal_links_resolve(site):
     base, bad, html = site["base"], {}, {}
     for p, v in site["pages"].items():
@@ -195,12 +208,14 @@ def test_internal_links_resolve(site):
     _report(site, "links", {})
 
 
+@needs_site
 def test_no_page_wider_than_a_phone(site):
     bad = {p: f"{v[PHONE]['width']} px wide at {PHONE} px" for p, v in site["pages"].items() if v[PHONE]["width"] > PHONE + 1}
     assert not bad, _report(site, "phone width", bad)
     _report(site, "phone width", {})
 
 
+@needs_site
 def test_previous_next_navigation(site):
     pages = site["pages"]
     no_prev = [p for p, v in pages.items() if not v[DESKTOP]["prev"]]
@@ -214,18 +229,21 @@ def test_previous_next_navigation(site):
     _report(site, "navigation", {})
 
 
+@needs_site
 def test_outputs_and_equations_fit_the_column(site):
     bad = {p: v[DESKTOP]["wide"] for p, v in site["pages"].items() if v[DESKTOP]["wide"] and not _exempt(v["stem"])}
     assert not bad, _report(site, "column width", bad)
     _report(site, "column width", {})
 
 
+@needs_site
 def test_figures_have_captions(site):
     bad = {p: v[DESKTOP]["nocap"] for p, v in site["pages"].items() if v[DESKTOP]["nocap"] and not _exempt(v["stem"])}
     assert not bad, _report(site, "captions", bad)
     _report(site, "captions", {})
 
 
+@needs_site
 def test_interactive_figures_respond(site):
     slides = {p: v[DESKTOP]["slides"] for p, v in site["pages"].items() if v[DESKTOP]["slides"]}
     assert slides, "no interactive figure on the site"
@@ -234,12 +252,79 @@ def test_interactive_figures_respond(site):
     _report(site, "interactive", {})
 
 
+@needs_site
+def test_site_size_budget(site):
+    "The whole rendered site within 40 MB (issue 11's budget), MathJax and every figure included."
+    total = sum(p.stat().st_size for p in DOCS.rglob("*") if p.is_file())
+    assert total <= 40e6, f"_docs/ is {total / 1e6:.1f} MB"
+
+
+@needs_site
 def test_summary(site):
     "One line for the record: how many pages, images, formulas and interactive figures were checked."
     pages = site["pages"].values()
     d = {k: sum(v[DESKTOP][k] for v in pages) for k in ("nimg", "nmath", "ninteractive")}
-    line = (f"site: {len(site['pages'])} pages at {DESKTOP} and {PHONE} px, {d['nimg']} images, {d['nmath']} formulas "
+    mb = sum(p.stat().st_size for p in DOCS.rglob("*") if p.is_file()) / 1e6
+    line = (f"site: {len(site['pages'])} pages ({mb:.0f} MB) at {DESKTOP} and {PHONE} px, {d['nimg']} images, {d['nmath']} formulas "
             f"typeset offline, {d['ninteractive']} interactive figures; {len(site['blocked'])} outside URLs blocked; "
             f"exempt (not yet converted): {sum(_exempt(v['stem']) for v in pages)} pages")
     (OUT / "site_summary.txt").write_text(line + "\n" + "\n".join(site["blocked"]) + "\n")
     print("\n" + line)
+
+
+@pytest.mark.skipif(CHROMIUM is None or not HAVE_PLAYWRIGHT, reason="needs Chromium and the playwright package")
+def test_interactive_block_is_self_contained():
+    "The HTML that `interactive_sweep` saves in a notebook works alone (as in Jupyter's output area): no Quarto, no network."
+    import numpy as np
+    from playwright.sync_api import sync_playwright
+    from dlnotes.plots import interactive_sweep
+    def draw(fig, k): fig.subplots().plot(np.arange(5) ** k)
+    html = interactive_sweep(draw, [0.5, 1.0, 2.0], caption="c", alt="a", size=(3, 2), dpi=40).html
+    requests = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.route("**/*", lambda r: (requests.append(r.request.url), r.abort()))
+        page.set_content(html)
+        first = page.eval_on_selector(".dlnotes-interactive img", "i => i.src")
+        page.fill(".dlnotes-interactive input[type=range]", "2")
+        after = page.eval_on_selector(".dlnotes-interactive img", "i => i.src")
+        label = page.inner_text(".dlnotes-interactive output")
+        browser.close()
+    assert after != first and label == "value = 2" and not requests
+
+
+def test_offline_configuration():
+    "Without rendering: the pages are told to load the pinned MathJax from the site, and CDN scripts are stripped."
+    import yaml
+    import mathjax, render_book
+    cfg = yaml.safe_load((NBS / "_quarto.yml").read_text())
+    math = cfg["format"]["html"]["html-math-method"]
+    assert math["method"] == "mathjax" and math["url"] == "mathjax/tex-chtml-full.js" and math["url"].split("/")[-1] in mathjax.PARTS
+    assert mathjax.VERSION == "3.2.2" and mathjax.INTEGRITY.startswith("sha512-")
+    assert cfg["website"]["page-navigation"] is True and cfg["website"]["repo-subdir"] == "nbs"
+    page = ('<head>\n  <script src="https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js?features=es6"></script>\n'
+            '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js" integrity="x" crossorigin="anonymous"></script>\n'
+            '<script src="https://cdnjs.cloudflare.com/ajax/libs/jquery/3.5.1/jquery.min.js" integrity="y" data-relocate-top="true"></script>\n'
+            "<script type=\"application/javascript\">define('jquery', [],function() {return window.jQuery;})</script>\n"
+            '<script src="mathjax/tex-chtml-full.js" type="text/javascript"></script></head>')
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "p.html").write_text(page)
+        render_book.strip_network(d)
+        out = (Path(d) / "p.html").read_text()
+    assert "cdnjs" not in out and "define('jquery'" not in out and 'src="mathjax/tex-chtml-full.js"' in out
+
+
+def test_sidebar_lists_every_page():
+    "Every notebook is in the sidebar (chapters in order, 05a after 05), and every sidebar entry exists or is announced."
+    import yaml
+    cfg = yaml.safe_load((NBS / "_quarto.yml").read_text())
+    def hrefs(items):
+        for it in items:
+            if "contents" in it: yield from hrefs(it["contents"])
+            else: yield it["href"] if isinstance(it, dict) else it
+    listed = list(hrefs(cfg["website"]["sidebar"]["contents"]))
+    assert {p.name for p in NBS.glob("*.ipynb")} <= set(listed)
+    chapters = [h for h in listed if h[:2].isdigit() and int(h[:2]) < 90]
+    assert chapters == sorted(chapters) and chapters.index("05a_training.ipynb") == chapters.index("05_network.ipynb") + 1

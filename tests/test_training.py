@@ -219,7 +219,8 @@ def test_history_api():
     assert h.epochs == [1, 2, 3] and math.isnan(h["b"][0]) and math.isnan(h["a"][2])
     assert h.best("a") == (2, 2.0) and h.best("b", mode="min") == (3, 3.0)
     with pytest.raises(ValueError, match="mode"): h.best("a", mode="median")
-    with pytest.raises(KeyError): h.best("c")
+    with pytest.raises(ValueError, match="key must be one of 'a', 'b'"): h.best("c")
+    with pytest.raises(TypeError, match="key must be"): h.best(3)
 
 
 def test_fit_matches_torch_training():
@@ -342,7 +343,7 @@ def test_progress_live_is_one_updating_line(capsys):
 
 
 def test_progress_callback_bad_input():
-    with pytest.raises(ValueError, match="rows"): ProgressCallback(rows=1)
+    with pytest.raises(ValueError, match="max_rows"): ProgressCallback(max_rows=1)
     net = MLP([3, 3], seed=0)
     with pytest.raises(TypeError, match="progress must be"):
         fit(net, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1), *toy(4), 1, 2, progress="yes")
@@ -439,7 +440,7 @@ def test_scaled_inputs_do_not_warn():
 
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize("args, kw, exc, match", [
-    (lambda X, y: (X[:, :2], y), {}, ValueError, "features"),
+    (lambda X, y: (X[:, :2], y), {}, ValueError, "X must fit the model"),
     (lambda X, y: (X[0], y), {}, ValueError, "2-D"),
     (lambda X, y: (X, y + 3), {}, ValueError, "labels outside"),
     (lambda X, y: (X, -y - 1), {}, ValueError, "labels outside"),

@@ -37,6 +37,13 @@ def problems(path):
     return out
 
 
+def _only_defs(src):
+    "Does the cell only define functions/classes (a drawing function is not a drawing)?"
+    try: tree = ast.parse(_code(src))
+    except SyntaxError: return False
+    return bool(tree.body) and all(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for n in tree.body)
+
+
 _PLOT = re.compile(r"\b(plt\.|plot_\w*\(|\.plot\(|\.imshow\(|\.hist\(|\.scatter\(|\.contour|show_images\()")
 
 
@@ -52,7 +59,8 @@ def output_problems(path):
         if re.search(r"#\|\s*(export|hide)", src): continue
         images = any({"image/png", "image/svg+xml"} & set(o.get("data", {})) for o in outs)
         images = images or any("dlnotes-interactive" in "".join(o.get("data", {}).get("text/html", "")) for o in outs)
-        if _PLOT.search(src) and not images: out.append(f"code cell {i}: draws a plot but has no saved image")
+        if _PLOT.search(src) and not images and not _only_defs(src):
+            out.append(f"code cell {i}: draws a plot but has no saved image")
     if code and n_out == 0 and Path(path).stem != "index": out.append("no saved outputs at all (never executed?)")
     return out
 
