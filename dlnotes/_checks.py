@@ -6,8 +6,8 @@ Docs: https://dlnotes.github.io/dlnotes/checks.html.md"""
 
 # %% auto #0
 __all__ = ['fail_type', 'fail_value', 'is_int', 'is_real', 'check_int', 'check_real', 'check_bool', 'check_choice',
-           'check_instance', 'check_callable', 'check_array', 'check_float_dtype', 'check_shape', 'check_rng',
-           'require_torch']
+           'check_instance', 'check_callable', 'check_numeric', 'check_array', 'check_float_dtype', 'check_shape',
+           'check_rng', 'require_torch']
 
 # %% ../nbs/93_checks.ipynb #105e12d1
 import math
@@ -120,6 +120,15 @@ def check_callable(name, # the argument's name
     return value
 
 # %% ../nbs/93_checks.ipynb #ae528e17
+def check_numeric(name, # the argument's name
+                  value): # what came: an array, a list of numbers, a number
+    "`value` as an ndarray of real numbers, its dtype kept (bool, int or float); `TypeError` for None, strings, complex, ragged lists."
+    if value is None or isinstance(value, (str, bytes, dict, set)): fail_type(name, "an array of real numbers", value)
+    try: a = np.asarray(value)
+    except (ValueError, TypeError): fail_type(name, "an array of real numbers (a regular, rectangular array)", value)
+    if a.dtype.kind not in "biuf": fail_type(name, "an array of real numbers", value, f"dtype {a.dtype}")
+    return a
+
 def check_array(name, # the argument's name
                 value, # what came: an array, a list of numbers, a number
                 ndim=None, # required number of dimensions: an int or a tuple of allowed ones
@@ -127,10 +136,7 @@ def check_array(name, # the argument's name
                 finite=False, # refuse inf and nan entries
                 nonempty=False): # refuse an array with no elements
     "`value` as a float ndarray; `TypeError` for non-numbers (None, strings, complex), `ValueError` for a wrong ndim/size or non-finite entries."
-    if value is None or isinstance(value, (str, bytes, dict, set)): fail_type(name, "an array of real numbers", value)
-    try: a = np.asarray(value)
-    except (ValueError, TypeError): fail_type(name, "an array of real numbers (a regular, rectangular array)", value)
-    if a.dtype.kind not in "biuf": fail_type(name, "an array of real numbers", value, f"dtype {a.dtype}")
+    a = check_numeric(name, value)
     if dtype is not None:
         dt = np.dtype(dtype)
         if dt.kind != "f": fail_type("dtype", "a floating-point dtype such as np.float64", dtype)

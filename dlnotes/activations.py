@@ -84,8 +84,9 @@ def forward(self: Linear, x): # input of shape (..., n_in)
     x = check_array("x", x, dtype=self.weight.data.dtype)
     if x.ndim == 0 or x.shape[-1] != self.n_in: fail_value("x", f"an array of shape (..., n_in={self.n_in})", x, f"shape {x.shape}")
     self._x = x
-    y = x @ self.weight.data.T
-    return y + self.bias.data if self.bias is not None else y
+    with np.errstate(over="ignore", invalid="ignore"): # an overflow gives inf, as in torch; training's divergence check names it
+        y = x @ self.weight.data.T
+        return y + self.bias.data if self.bias is not None else y
 
 @patch
 def backward_params(self: Linear, grad_out): # dL/dy, the output's shape
@@ -93,29 +94,39 @@ def backward_params(self: Linear, grad_out): # dL/dy, the output's shape
     shape = None if self._x is None else self._x.shape[:-1] + (self.n_out,)
     g = self.check_grad_out(grad_out, shape).astype(self.weight.data.dtype, copy=False)
     g2, x2 = g.reshape(-1, self.n_out), self._x.reshape(-1, self.n_in)
-    self.weight.grad += g2.T @ x2          # dL/dW = Gᵀ X, accumulated
-    if self.bias is not None: self.bias.grad += g2.sum(0)   # dL/db = Σ over the batch
+    with np.errstate(over="ignore", invalid="ignore"): # as in forward: inf, not a warning
+        self.weight.grad += g2.T @ x2          # dL/dW = Gᵀ X, accumulated
+        if self.bias is not None: self.bias.grad += g2.sum(0)   # dL/db = Σ over the batch
     return g
 
 @patch
 def backward(self: Linear, grad_out): # dL/dy, the output's shape
     "Accumulate the parameters' gradients and return dL/dx = G W."
-    return self.backward_params(grad_out) @ self.weight.data
+    g = self.backward_params(grad_out)
+    with np.errstate(over="ignore", invalid="ignore"): return g @ self.weight.data
 
 # %% ../nbs/03_activations.ipynb #9d4b6fd0
 def layer_gradcheck(layer, # a `Module`: forward(x), backward(grad_out), parameters()
-                    x, # the input at which to check
-                    G): # dL/dy: L = Σ G ⊙ layer(x)
+                    x, # the input at which to check (a non-empty array)
+                    G): # dL/dy, the output's shape: L = Σ G ⊙ layer(x)
     "Max relative error of `layer.backward` for L = Σ G ⊙ layer(x): the input, then each parameter."
     check_instance("layer", layer, Module, "a Module (a layer with forward, backward and parameters)")
-    G = check_array("G", G); layer.forward(x); layer.zero_grad(); dx = layer.backward(G)
-    errs = [gradcheck(lambda v: np.sum(G * layer.forward(v)), lambda v: dx, x)]
-    for p in layer.parameters():
-        def f(v, p=p):
-            old = p.data.copy(); p.data[...] = v
-            try: return np.sum(G * layer.forward(x))
-            finally: p.data[...] = old
-        errs.append(gradcheck(f, lambda v, p=p: p.grad.copy(), p.data))
+    x = check_array("x", x, nonempty=True, finite=True)
+    y = layer.forward(x)
+    G = check_shape("G", check_array("G", G, finite=True), np.shape(y))
+    with np.errstate(over="ignore", invalid="ignore"): L = np.sum(G * y)
+    if not np.isfinite(L): fail_value("x", "an input at which L = Σ G ⊙ layer(x) is finite", x, "one where L overflows")
+    layer.zero_grad(); dx = layer.backward(G)
+    def f(v, p): # L as a function of the values v of parameter p
+        old = p.data.copy(); p.data[...] = v
+        try: return np.sum(G * layer.forward(x))
+        finally: p.data[...] = old
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            errs = [gradcheck(lambda v: np.sum(G * layer.forward(v)), lambda v: dx, x)]
+            errs += [gradcheck(lambda v, p=p: f(v, p), lambda v, p=p: p.grad.copy(), p.data) for p in layer.parameters()]
+        except ValueError as e: # the finite differences themselves overflowed
+            fail_value("x", "an input at which the finite differences of L are finite", x, f"one where {e}")
     return max(errs)
 
 # %% ../nbs/03_activations.ipynb #c3bf23ff
@@ -205,6 +216,7 @@ def softmax(x, # input array (logits)
             dim=-1): # the axis that sums to one
     "Softmax along `dim`, shifted by the max so that no exponent overflows."
     x = check_array("x", x); dim = _check_dim(x, dim)
+    if x.size == 0: return x.copy()  # nothing to normalise (torch returns an empty result too)
     e = np.exp(_shifted(x, dim))
     return e / np.sum(e, axis=dim, keepdims=True)
 
@@ -212,6 +224,7 @@ def log_softmax(x, # input array (logits)
                 dim=-1): # the axis along which exp(output) sums to one
     "Log of softmax along `dim` by the log-sum-exp trick: finite wherever the inputs are (and within 1.8e308 of the max)."
     x = check_array("x", x); dim = _check_dim(x, dim)
+    if x.size == 0: return x.copy()
     z = _shifted(x, dim)
     return z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
 

@@ -29,24 +29,24 @@ class Hypothesis:
         "Unpack like a tuple: `tokens, score, finished = h`."
         return iter([getattr(self, f.name) for f in fields(self)])
 
-def _check_args(step_fn, bos, eos, max_len, beam_width=1, length_penalty=0.0, lp_style="gnmt"):
+def _check_args(step_fn, bos, eos, max_len, beam_width=1, length_penalty=0.0, lp_style="gnmt", name="step_fn"):
     "Raise clear errors for bad search arguments: a `TypeError` for a wrong type, a `ValueError` for a wrong value."
-    check_callable("step_fn", step_fn)
+    check_callable(name, step_fn)
     check_int("bos", bos, 0); check_int("eos", eos, 0)
     check_int("max_len", max_len, 1); check_int("beam_width", beam_width, 1)
     check_real("length_penalty", length_penalty, 0); check_choice("lp_style", lp_style, _STYLES)
 
 # %% ../nbs/10_beam.ipynb #5c6eeffb
-def _check_logp(lp, n, vocab_size=None, eos=None):
+def _check_logp(lp, n, vocab_size=None, eos=None, name="step_fn"):
     "Check a step function's output: (n, vocab_size) log-probabilities, no NaN, none > 0; returns float64 array."
     if hasattr(lp, "detach"): lp = lp.detach().cpu().double().numpy()
-    lp = check_array("step_fn(prefixes)", lp, dtype=np.float64)
+    lp = check_array(f"{name}(prefixes)", lp, dtype=np.float64)
     want = f"({n}, {vocab_size if vocab_size is not None else 'vocab_size'})"
     if lp.ndim != 2 or lp.shape[0] != n or (vocab_size is not None and lp.shape[1] != vocab_size):
-        raise ValueError(f"step_fn must return log-probabilities of shape {want} for {n} prefixes, got {lp.shape}")
-    if np.isnan(lp).any(): raise ValueError(f"step_fn returned NaN log-probabilities in row(s) {np.flatnonzero(np.isnan(lp).any(1)).tolist()}")
-    if (lp > 1e-5).any(): raise ValueError(f"step_fn must return log-probabilities (<= 0), got {lp.max():.3g}; apply log_softmax to logits")
-    if not np.isfinite(lp.max(1)).all(): raise ValueError("step_fn returned a row where every token has log-probability -inf")
+        raise ValueError(f"{name} must return log-probabilities of shape {want} for {n} prefixes, got {lp.shape}")
+    if np.isnan(lp).any(): raise ValueError(f"{name} returned NaN log-probabilities in row(s) {np.flatnonzero(np.isnan(lp).any(1)).tolist()}")
+    if (lp > 1e-5).any(): raise ValueError(f"{name} must return log-probabilities (<= 0), got {lp.max():.3g}; apply log_softmax to logits")
+    if not np.isfinite(lp.max(1)).all(): raise ValueError(f"{name} returned a row where every token has log-probability -inf")
     if eos is not None and eos >= lp.shape[1]: raise ValueError(f"eos={eos} is not a token of a vocabulary of size {lp.shape[1]}")
     return lp
 
@@ -54,15 +54,17 @@ def _check_logp(lp, n, vocab_size=None, eos=None):
 _STYLES = ("gnmt", "simple")
 
 def _normalized(score, length, alpha, style):
+    "score / lp(length); a penalty too large for a float (a huge alpha) leaves 0 of the same sign."
     if alpha == 0: return score
-    return score / (((5 + length) / 6) ** alpha if style == "gnmt" else length ** alpha)
+    try: return score / (((5 + length) / 6) ** alpha if style == "gnmt" else length ** alpha)
+    except OverflowError: return 0.0 * score
 
 def length_normalized(score, # sum of log-probabilities
                       length, # number of generated tokens (EOS included), >= 1
                       alpha=0.0, # strength >= 0; 0 = raw score
                       style="gnmt"): # "gnmt": ((5+L)/6)**alpha, or "simple": L**alpha
     "The score divided by a length penalty, used to rank hypotheses of different lengths."
-    score, length = check_real("score", score, finite=False), check_int("length", length, 1)
+    score, length = check_real("score", score), check_int("length", length, 1)
     alpha, style = check_real("alpha", alpha, 0), check_choice("style", style, _STYLES)
     return _normalized(score, length, alpha, style)
 
@@ -205,8 +207,10 @@ class NGramTable:
         "A random n-gram table with normal logits / temperature."
         vocab_size, context = check_int("vocab_size", vocab_size, 1), check_int("context", context, 1)
         temperature = check_real("temperature", temperature, 0, low_open=True)
-        z = check_rng("seed", seed).normal(size=(vocab_size + 1,) * context + (vocab_size,)) / temperature
-        return cls(z - np.logaddexp.reduce(z, axis=-1, keepdims=True))
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = check_rng("seed", seed).normal(size=(vocab_size + 1,) * context + (vocab_size,)) / temperature
+            if not np.isfinite(z).all(): fail_value("temperature", "a number > 0 large enough for finite logits / temperature", temperature)
+            return cls(z - np.logaddexp.reduce(z, axis=-1, keepdims=True))
 
     def _check_prefix(self, p): # tuple (bos, y1, ..., yt)
         "`ValueError` unless `p` is this table's BOS followed by token ids in [0, vocab_size)."
@@ -241,10 +245,10 @@ def beam_search_batched(step_fn_batched, # LongTensor (n, 1+t) of prefixes (BOS 
                         lp_style="gnmt"): # "gnmt" or "simple" length penalty
     "Beam search with one batched model call and one `topk` per step; same results as `beam_search`."
     torch = require_torch("beam_search_batched")
-    _check_args(step_fn_batched, bos, eos, max_len, beam_width, length_penalty, lp_style)
+    _check_args(step_fn_batched, bos, eos, max_len, beam_width, length_penalty, lp_style, name="step_fn_batched")
     prefixes, scores, done = torch.full((1, 1), bos, dtype=torch.long), torch.zeros(1, dtype=torch.float64), []
     for t in range(1, max_len + 1):
-        lp = torch.from_numpy(_check_logp(step_fn_batched(prefixes), len(prefixes), eos=eos))
+        lp = torch.from_numpy(_check_logp(step_fn_batched(prefixes), len(prefixes), eos=eos, name="step_fn_batched"))
         V, cand = lp.shape[1], (scores[:, None] + lp).flatten()
         top, idx = cand.topk(min(beam_width, cand.numel()))
         top, idx = top[top > -math.inf], idx[top > -math.inf]

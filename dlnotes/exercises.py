@@ -140,6 +140,7 @@ def exercises(chapter=None): # a chapter's notebook stem (e.g. "00_guess"); None
     return [EXERCISES[k] for k in sorted(EXERCISES) if chapter is None or EXERCISES[k].chapter == chapter]
 
 # %% ../nbs/99_exercises.ipynb #83be0f80
+# exercises of chapter 00
 def _bound(n): return (int(n)).bit_length()  # ⌈log₂(n + 1)⌉ in exact integer arithmetic
 
 register(Exercise(
@@ -199,6 +200,7 @@ def _hint_strategy(case, got):
 register(Exercise("00.4", "00_guess", "my_bisection", "function", _cases_strategy, _hint_strategy, run=_run_strategy))
 
 # %% ../nbs/99_exercises.ipynb #0ac21c27
+# exercises of chapter 02
 register(Exercise(
     "02.1", "02_descent", "lr_limit_5", "number",
     cases=lambda rng: [Case("lr_limit_5 (the largest stable η for f = 5x²/2)", (), 0.4)],
@@ -417,23 +419,24 @@ register(Exercise("03.2", "03_activations", "ramp_relu", "function", _cases_03_2
 
 def _cases_03_3(rng):
     from dlnotes.gradients import numerical_gradient
-    from dlnotes.activations import softmax
     cases = []
-    for n in [2, 3, 4, 3, 5, 6, 2, 4]:
-        z, g = rng.normal(scale=1.5, size=n), rng.normal(size=n)
-        s = softmax(z)
-        cases.append(Case(f"softmax_backward(s={_short(s, 32)}, g={_short(g, 32)})", (s, g),
-                          numerical_gradient(lambda v: float(np.dot(g, softmax(v))), z)))
+    for n in [1, 3, 3, 2, 5, 4, 6, 2]:
+        x = float(rng.uniform(-3, 3))
+        c, bs, ws = rng.normal(scale=2, size=n), rng.normal(size=n), rng.normal(scale=2, size=n)
+        f = lambda v: float(0.7 + np.sum(c / (1 + np.exp(-(bs + v * x)))))
+        cases.append(Case(f"grad_w(x={x:.3g}, c={_short(c, 24)}, bs={_short(bs, 24)}, ws={_short(ws, 24)})",
+                          (x, c, bs, ws), numerical_gradient(f, ws)))
     return cases
 
 def _hint_03_3(case, got):
-    s, g = case.args
-    if _close(got, g * s * (1 - s), 1e-4, 1e-7):
-        return "softmax is not elementwise: ∂sᵢ/∂zⱼ = −sᵢsⱼ for i ≠ j too, which adds −sⱼ Σᵢ gᵢsᵢ"
-    if _close(got, s * (g - g.sum()), 1e-4, 1e-7): return "the sum is weighted by s: s ⊙ (g − Σᵢ gᵢ sᵢ)"
-    return "∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ); contract with g: ∂L/∂zⱼ = sⱼ (gⱼ − g·s)"
+    x, c, bs, ws = case.args
+    s = 1 / (1 + np.exp(-(bs + ws * x)))
+    if _close(got, c * s * x, 1e-4, 1e-7): return "differentiate σ too: σ′(u) = σ(u)(1 − σ(u)), not σ(u)"
+    if _close(got, c * s * (1 - s), 1e-4, 1e-7): return "chain rule: ∂(bᵢ + wᵢx)/∂wᵢ = x, a factor x is missing"
+    if _close(got, s * (1 - s) * x, 1e-4, 1e-7): return "the i-th term is scaled by cᵢ: keep the factor c"
+    return "only the i-th term depends on wᵢ: ∂ŷ/∂wᵢ = cᵢ σ′(bᵢ + wᵢx) x, with σ′ = σ(1 − σ)"
 
-register(Exercise("03.3", "03_activations", "softmax_backward", "function", _cases_03_3, _hint_03_3,
+register(Exercise("03.3", "03_activations", "grad_w", "function", _cases_03_3, _hint_03_3,
                   compare=lambda e, g: _close(g, e, 1e-5, 1e-8)))
 
 def _cases_03_4(rng):
@@ -455,6 +458,66 @@ def _hint_03_4(case, got):
 
 register(Exercise("03.4", "03_activations", "linear_grad_W", "function", _cases_03_4, _hint_03_4,
                   compare=lambda e, g: _close(g, e, 1e-5, 1e-8)))
+
+# %% ../nbs/99_exercises.ipynb #1ecdc99f
+# exercises of chapter 04
+_CE_210 = math.log(math.exp(2) + math.exp(1) + 1) - 2
+
+def _hint_04_1(case, got):
+    if _close(got, -_CE_210): return "the cost is −log p: positive, since a probability is below 1"
+    if _close(got, _CE_210 / math.log(10)): return "use the natural logarithm (math.log), not log₁₀"
+    if _close(got, math.log(math.exp(2) + math.exp(1) + 1)): return "subtract z₀ = 2: −log softmax(z)₀ = log Σₖ e^{zₖ} − z₀"
+    return "softmax(z)₀ = e² / (e² + e¹ + e⁰); the cost is minus its natural logarithm"
+
+register(Exercise("04.1", "04_losses", "ce_210", "number",
+                  cases=lambda rng: [Case("ce_210 (−log softmax((2, 1, 0))₀)", (), _CE_210)], hint=_hint_04_1))
+
+def _cases_04_2(rng):
+    from dlnotes.gradients import derivative
+    from dlnotes.losses import binary_cross_entropy_with_logits as bce
+    pts = [(0.0, 0.0), (4.0, 0.0), (-8.0, 1.0), (8.0, 0.0), (1.5, 1.0), (-2.0, 0.3)]
+    pts += [(float(z), float(y)) for z, y in zip(rng.uniform(-6, 6, 6), rng.choice([0.0, 1.0, 0.25], 6))]
+    return [Case(f"dce_dz(z={z:.4g}, y={y:.3g})", (z, y), derivative(lambda t: bce(np.array(t), np.array(y)), z, h=1e-5))
+            for z, y in pts]
+
+def _hint_04_2(case, got):
+    z, y = case.args
+    a = 1 / (1 + math.exp(-z))
+    if _close(got, (a - y) * a * (1 - a), 1e-4, 1e-8): return "that is the quadratic cost's gradient (a − y)σ′(z); in the cross-entropy σ′ cancels"
+    if a * (1 - a) > 0 and _close(got, (a - y) / (a * (1 - a)), 1e-4, 1e-8):
+        return "that is ∂C/∂a; multiply by ∂a/∂z = σ′(z) = a(1 − a)"
+    if _close(got, y - a, 1e-4, 1e-8): return "a sign: C grows as a moves away from y, so ∂C/∂z = a − y"
+    return "∂C/∂a = (a − y)/(a(1 − a)) and ∂a/∂z = a(1 − a): their product"
+
+register(Exercise("04.2", "04_losses", "dce_dz", "function", _cases_04_2, _hint_04_2,
+                  compare=lambda e, g: _close(g, e, 1e-6, 1e-8)))
+
+def _cases_04_3(rng):
+    from dlnotes.activations import softmax
+    zs = [np.array([1.0, 2.0, 3.0]), np.array([1000.0, 0.0, -1000.0]), np.array([-1000.0, -1000.0]),
+          np.array([0.0]), rng.normal(scale=3, size=(4, 5)), np.array([[800.0, 799.0], [-800.0, 0.0]]),
+          rng.normal(scale=50, size=(3, 6)), rng.normal(size=7)]
+    return [Case(f"my_softmax({_short(z, 44)})" if z.ndim == 1 else f"my_softmax(z of shape {z.shape})", (z,), softmax(z))
+            for z in zs]
+
+def _hint_04_3(case, got):
+    (z,) = case.args
+    if isinstance(got, Exception): return f"return an array of z's shape {z.shape}: exp, then divide by the sum along the last axis"
+    try: g = np.asarray(got, float)
+    except (TypeError, ValueError): return f"return an array of numbers of z's shape {z.shape}"
+    if np.any(~np.isfinite(g)): return "e^z overflows (or every e^z underflows to 0): subtract each row's maximum first"
+    if z.ndim == 2 and g.shape == z.shape and _close(g.sum(), 1.0): return "along the last axis: each row sums to one (keepdims=True)"
+    return "softmax(z) = e^(z − max z) / Σ e^(z − max z), row by row"
+
+register(Exercise("04.3", "04_losses", "my_softmax", "function", _cases_04_3, _hint_04_3))
+
+def _hint_04_4(case, got):
+    if _close(got, 22.0): return "22 is the mean, the MSE's minimiser; the MAE is minimised by the median"
+    return "raising c lowers |yᵢ − c| for points above c and raises it for points below: balance the two counts"
+
+register(Exercise("04.4", "04_losses", "mae_constant", "number",
+                  cases=lambda rng: [Case("mae_constant (argmin over c of the MAE of 1, 2, 3, 4, 100)", (), 3.0)],
+                  hint=_hint_04_4))
 
 # %% ../nbs/99_exercises.ipynb #c7a1e0f1
 # exercises of chapter 08
@@ -538,6 +601,8 @@ def _hint_adam(case, got):
     m1, v1 = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
     if not (np.allclose(got[1], m1) and np.allclose(got[2], v1)):
         return "update the moments first: m ← β₁m + (1−β₁)g and v ← β₂v + (1−β₂)g² (g², not |g|)"
+    if t == 1 and not np.all(np.isfinite(got[0])):
+        return "the corrections use the power t, this step's number (t = 1 at the first step): 1 − β⁰ = 0"
     if np.allclose(got[0], theta - lr * m1 / (np.sqrt(v1) + eps)):
         return "the step uses the bias-corrected moments m/(1 − β₁ᵗ) and v/(1 − β₂ᵗ)"
     for s in (t - 1, t + 1):
@@ -555,62 +620,490 @@ def _hint_trials(case, got):
 register(Exercise("08.4", "08_optimizers", "n_trials_95", "number",
                   cases=lambda rng: [Case("n_trials_95 (smallest n with 1 − 0.95ⁿ >= 0.95)", (), 59)], hint=_hint_trials))
 
-# %% ../nbs/99_exercises.ipynb #1ecdc99f
-# exercises of chapter 04
-_CE_210 = math.log(math.exp(2) + math.exp(1) + 1) - 2
+# %% ../nbs/99_exercises.ipynb #d10a00f1
+# exercises of chapter 10
+def _notes_beam(change=None, k=2):
+    "The probability of beam search's sentence (width k) on the notes' table, with rows replaced by `change`."
+    from dlnotes.beam import TableModel, NOTES_WORDS, NOTES_TABLE, beam_search
+    m = TableModel(NOTES_WORDS, {**NOTES_TABLE, **(change or {})})
+    return math.exp(beam_search(m, k, m.bos, m.eos, 6)[0].score)
 
-def _hint_04_1(case, got):
-    if _close(got, -_CE_210): return "the cost is −log p: positive, since a probability is below 1"
-    if _close(got, _CE_210 / math.log(10)): return "use the natural logarithm (math.log), not log₁₀"
-    if _close(got, math.log(math.exp(2) + math.exp(1) + 1)): return "subtract z₀ = 2: −log softmax(z)₀ = log Σₖ e^{zₖ} − z₀"
-    return "softmax(z)₀ = e² / (e² + e¹ + e⁰); the cost is minus its natural logarithm"
+def _hint_10_1(case, got):
+    near = lambda x: is_real(got) and abs(float(got) - x) < 1e-3
+    if near(math.log10(0.216)): return "that is log₁₀; use the natural logarithm, math.log"
+    if near(0.216): return "that is the probability itself; the question asks for its logarithm"
+    if near(3.0) or near(2.0): return "adding the probabilities (the notes' arithmetic) is not a log-probability: add their logs"
+    if near(math.log(0.144)): return "that is greedy's sentence, moi suis étudiant; the question asks about Je suis étudiant"
+    return "chain rule: log P = log P(Je) + log P(suis | Je) + log P(étudiant | Je suis) + log P(<eos> | Je suis étudiant)"
 
-register(Exercise("04.1", "04_losses", "ce_210", "number",
-                  cases=lambda rng: [Case("ce_210 (−log softmax((2, 1, 0))₀)", (), _CE_210)], hint=_hint_04_1))
+register(Exercise("10.1", "10_beam", "logp_je_suis_etudiant", "number",
+                  cases=lambda rng: [Case("ln P(Je suis étudiant <eos>) under NOTES_TABLE", (), math.log(0.3 * 0.8 * 0.9))],
+                  hint=_hint_10_1, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and abs(float(g) - e) < 1e-4))
 
-def _cases_04_2(rng):
-    from dlnotes.gradients import derivative
-    from dlnotes.losses import binary_cross_entropy_with_logits as bce
-    pts = [(0.0, 0.0), (4.0, 0.0), (-8.0, 1.0), (8.0, 0.0), (1.5, 1.0), (-2.0, 0.3)]
-    pts += [(float(z), float(y)) for z, y in zip(rng.uniform(-6, 6, 6), rng.choice([0.0, 1.0, 0.25], 6))]
-    return [Case(f"dce_dz(z={z:.4g}, y={y:.3g})", (z, y), derivative(lambda t: bce(np.array(t), np.array(y)), z, h=1e-5))
-            for z, y in pts]
+_CHANGED = {("moi", "suis"): {"<eos>": 0.05, "étudiant": 0.95}}
 
-def _hint_04_2(case, got):
-    z, y = case.args
-    a = 1 / (1 + math.exp(-z))
-    if _close(got, (a - y) * a * (1 - a), 1e-4, 1e-8): return "that is the quadratic cost's gradient (a − y)σ′(z); in the cross-entropy σ′ cancels"
-    if a * (1 - a) > 0 and _close(got, (a - y) / (a * (1 - a)), 1e-4, 1e-8):
-        return "that is ∂C/∂a; multiply by ∂a/∂z = σ′(z) = a(1 − a)"
-    if _close(got, y - a, 1e-4, 1e-8): return "a sign: C grows as a moves away from y, so ∂C/∂z = a − y"
-    return "∂C/∂a = (a − y)/(a(1 − a)) and ∂a/∂z = a(1 − a): their product"
+def _hint_10_2(case, got):
+    near = lambda x: is_real(got) and abs(float(got) - x) < 1e-4
+    if near(0.216): return "that is the old winner; after the tie at 0.24 step 3 decides: compare 0.24·0.9 with 0.24·0.95"
+    if near(0.24): return "after step 2 the beams tie at 0.24; the sentence still needs étudiant and <eos>"
+    if near(0.144): return "that is the old table's greedy sentence; P(étudiant | moi suis) is now 0.95"
+    if near(2.95) or near(3.0): return "the probability of a sentence is the product of its conditionals, not their sum"
+    return "follow the beam step by step: it keeps moi and Je, then Je suis and moi suis (0.24 each); step 3 decides"
 
-register(Exercise("04.2", "04_losses", "dce_dz", "function", _cases_04_2, _hint_04_2,
-                  compare=lambda e, g: _close(g, e, 1e-6, 1e-8)))
+register(Exercise("10.2", "10_beam", "p_beam2_changed", "number",
+                  cases=lambda rng: [Case("P(sentence returned by beam width 2) with P(étudiant | moi suis) = 0.95", (),
+                                          _notes_beam(_CHANGED))],
+                  hint=_hint_10_2, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and abs(float(g) - e) < 1e-6))
 
-def _cases_04_3(rng):
-    from dlnotes.activations import softmax
-    zs = [np.array([1.0, 2.0, 3.0]), np.array([1000.0, 0.0, -1000.0]), np.array([-1000.0, -1000.0]),
-          np.array([0.0]), rng.normal(scale=3, size=(4, 5)), np.array([[800.0, 799.0], [-800.0, 0.0]]),
-          rng.normal(scale=50, size=(3, 6)), rng.normal(size=7)]
-    return [Case(f"my_softmax({_short(z, 44)})" if z.ndim == 1 else f"my_softmax(z of shape {z.shape})", (z,), softmax(z))
-            for z in zs]
+def _cases_step(rng):
+    from dlnotes.beam import beam_candidates
+    out = []
+    for n, V, k in [(1, 3, 1), (1, 4, 2), (2, 3, 2), (2, 5, 3), (3, 4, 2), (3, 3, 9), (4, 6, 4), (2, 2, 10),
+                    *[(int(rng.integers(1, 5)), int(rng.integers(2, 7)), int(rng.integers(1, 6))) for _ in range(8)]]:
+        beams = [(tuple(int(t) for t in rng.integers(0, V, 2)), float(-rng.exponential(2))) for _ in range(n)]
+        z = rng.normal(size=(n, V)); logp = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+        out.append(Case(f"beam_step({n} random beams, logp of shape ({n}, {V}), k={k})", (beams, logp, k),
+                        beam_candidates(beams, logp)[:k]))
+    return out
 
-def _hint_04_3(case, got):
-    (z,) = case.args
-    if isinstance(got, Exception): return f"return an array of z's shape {z.shape}: exp, then divide by the sum along the last axis"
+def _same_beams(expected, got):
+    try: got = [(tuple(int(t) for t in toks), float(s)) for toks, s in got]
+    except (TypeError, ValueError): return False
+    return (len(got) == len(expected) and all(a == b for (a, _), (b, _) in zip(got, expected))
+            and all(math.isclose(s, e, rel_tol=1e-9, abs_tol=1e-12) for (_, s), (_, e) in zip(got, expected)))
+
+def _plain(got):
+    "The reader's list of (tokens, score) with plain ints and floats, or None if it is not such a list."
+    try: return [(tuple(int(t) for t in toks), float(s)) for toks, s in got]
+    except (TypeError, ValueError): return None
+
+def _run_step(answer, case):
+    got = answer(*case.args)
+    return _plain(got) if _plain(got) is not None else got
+
+def _hint_step(case, got):
+    beams, logp, k = case.args
+    if isinstance(got, Exception) or _plain(got) is None:
+        return "return a list of (tokens, score) pairs, tokens a tuple: toks + (w,)"
+    n, V = logp.shape
+    ext = lambda add: [(toks + (w,), (s if add else 0.0) + float(logp[i, w])) for i, (toks, s) in enumerate(beams) for w in range(V)]
+    if _same_beams(sorted(ext(True), key=lambda c: c[1])[:k], got): return "keep the k highest scores, best (highest) first"
+    if _same_beams(sorted(ext(False), key=lambda c: -c[1])[:k], got):
+        return "a candidate's score is its prefix's score plus the token's log-probability, not the token's alone"
+    if len(got) > min(k, n * V): return "keep the k best extensions of all the beams together, not k per beam"
+    return "extend every beam (toks, s) by every token w with score s + logp[i, w], then keep the k best, best first"
+
+register(Exercise("10.3", "10_beam", "beam_step", "function", _cases_step, _hint_step, compare=_same_beams, run=_run_step))
+
+# %% ../nbs/99_exercises.ipynb #c005dbe4
+# exercises of chapter 06
+def _num_close(e, g, rtol=1e-9): return is_real(g) and not isinstance(g, bool) and math.isclose(float(g), float(e), rel_tol=rtol, abs_tol=1e-12)
+
+def _hint_06_1(case, got):
+    near = lambda x: _num_close(x, got, 1e-6)
+    if near(0.95 * 0.8 - 0.15): return "that is the L2 step, (1 − ηλ/n)·w − η·∂C₀/∂w; L1 subtracts ηλ/n·sgn(w), whatever the size of w"
+    if near(0.8 - 0.5 * 3 - 0.15): return "the penalty is λ/n·Σ|w|: divide ηλ by n = 30"
+    if near(0.8 - 0.05): return "the data gradient takes its step too: subtract η·∂C₀/∂w = 0.15"
+    if near(0.8 + 0.05 - 0.15): return "L1 pulls w towards 0: with w > 0 subtract ηλ/n, do not add it"
+    return "w → w − (ηλ/n)·sgn(w) − η·∂C₀/∂w with η = 0.5, λ = 3, n = 30"
+
+register(Exercise("06.1", "06_regularization", "w_after_l1", "number",
+                  cases=lambda rng: [Case("w_after_l1 (w = 0.8, ∂C₀/∂w = 0.3, η = 0.5, λ = 3, n = 30)", (), 0.6)],
+                  hint=_hint_06_1, compare=lambda e, g: _num_close(e, g, 1e-9)))
+
+def _cases_06_2(rng):
+    fixed = [(1.0, 0.1, 100, 3000), (0.5, 5.0, 1000, 1), (0.1, 1.0, 50, 0), (1.0, 10.0, 20, 7), (3.0, 0.3, 300, 10_000)]
+    rand = [(float(rng.uniform(0.01, 3)), float(rng.uniform(0.01, 10)), int(rng.integers(20, 5000)), int(rng.integers(1, 5000)))
+            for _ in range(10)]
+    return [Case(f"l2_decay(lr={lr:.4g}, lmbda={lam:.4g}, n={n}, steps={t})", (lr, lam, n, t), (1 - lr * lam / n) ** t)
+            for lr, lam, n, t in fixed + rand]
+
+def _hint_06_2(case, got):
+    lr, lam, n, t = case.args
+    if isinstance(got, Exception) or not is_real(got): return "return one number: the product of the per-step factors"
+    if _num_close((1 - lr * lam) ** t, got, 1e-6) and n != 1: return "the decay per step is 1 − ηλ/n: divide by the training-set size n"
+    if _num_close(math.exp(-lr * lam * t / n), got, 1e-6): return "e^(−ηλt/n) only approximates it: multiply the exact factors (1 − ηλ/n), t times"
+    if _num_close(1 - t * lr * lam / n, got, 1e-6): return "the shrink compounds: each step multiplies by (1 − ηλ/n), so raise it to the power steps"
+    return "with ∂C₀/∂w = 0 one step is w → (1 − ηλ/n)·w; the factor after t steps is the product of t of them"
+
+register(Exercise("06.2", "06_regularization", "l2_decay", "function", _cases_06_2, _hint_06_2,
+                  compare=lambda e, g: _num_close(e, g, 1e-9)))
+
+def _cases_06_3(rng):
+    out = []
+    for p, c, shape in [(0.5, 1.0, (400, 500)), (0.3, 2.5, (1000, 200)), (0.1, -1.0, (500, 400)), (0.8, 0.7, (200, 1000)),
+                        (0.0, 1.5, (100, 50))]:
+        out.append(Case(f"inverted_dropout(a = {c:g}·ones({shape[0]}, {shape[1]}), p={p}, rng)", (p, c, shape, int(rng.integers(2**31))),
+                        "a valid inverted-dropout output"))
+    return out
+
+def _run_06_3(answer, case):
+    p, c, shape, seed = case.args
+    a = np.full(shape, c); got = answer(a, p, np.random.default_rng(seed))
+    if not np.array_equal(a, np.full(shape, c)): return "a was changed"
     try: g = np.asarray(got, float)
-    except (TypeError, ValueError): return f"return an array of numbers of z's shape {z.shape}"
-    if np.any(~np.isfinite(g)): return "e^z overflows (or every e^z underflows to 0): subtract each row's maximum first"
-    if z.ndim == 2 and g.shape == z.shape and _close(g.sum(), 1.0): return "along the last axis: each row sums to one (keepdims=True)"
-    return "softmax(z) = e^(z − max z) / Σ e^(z − max z), row by row"
+    except (TypeError, ValueError): return f"not an array of numbers: {_short(got, 40)}"
+    if g.shape != shape: return f"an array of shape {g.shape}"
+    dropped = float(np.mean(g == 0))
+    kept = g[g != 0]
+    if kept.size and not np.allclose(kept, c / (1 - p)):
+        return f"kept entries equal {_short(float(kept[0]))}, dropped fraction {dropped:.3f}"
+    se = math.sqrt(max(p * (1 - p), 1e-12) / g.size)
+    if abs(dropped - p) > 6 * se + 1e-12: return f"dropped fraction {dropped:.3f}"
+    return case.expected
 
-register(Exercise("04.3", "04_losses", "my_softmax", "function", _cases_04_3, _hint_04_3))
+def _hint_06_3(case, got):
+    p, c = case.args[:2]
+    if isinstance(got, Exception): return "return np.where(keep, a / (1 − p), 0) with keep = rng.random(a.shape) >= p"
+    if got == "a was changed": return "do not write into a: build a new array (np.where, or a * mask)"
+    if isinstance(got, str) and got.startswith("kept entries equal"):
+        v = float(got.split()[3].rstrip(","))
+        if math.isclose(v, c, rel_tol=1e-4): return "scale the kept entries by 1/(1 − p), so that the mean activation stays a"
+        if math.isclose(v, c * (1 - p), rel_tol=1e-4): return "divide the kept entries by (1 − p); multiplying shrinks the mean twice"
+    if isinstance(got, str) and got.startswith("dropped fraction"):
+        if p not in (0.5,) and abs(float(got.split()[-1]) - (1 - p)) < 0.02: return "p is the probability of dropping an entry, not of keeping it"
+        return "drop each entry independently with probability p: keep = rng.random(a.shape) >= p"
+    return "keep = rng.random(a.shape) >= p; return the kept entries divided by (1 − p) and 0 elsewhere"
 
-def _hint_04_4(case, got):
-    if _close(got, 22.0): return "22 is the mean, the MSE's minimiser; the MAE is minimised by the median"
-    return "raising c lowers |yᵢ − c| for points above c and raises it for points below: balance the two counts"
+register(Exercise("06.3", "06_regularization", "inverted_dropout", "function", _cases_06_3, _hint_06_3, run=_run_06_3))
 
-register(Exercise("04.4", "04_losses", "mae_constant", "number",
-                  cases=lambda rng: [Case("mae_constant (argmin over c of the MAE of 1, 2, 3, 4, 100)", (), 3.0)],
-                  hint=_hint_04_4))
+def _early_ref(accs, patience):
+    best, best_epoch, wait = None, None, 0
+    for e, v in enumerate(accs, 1):
+        if best is None or v > best: best, best_epoch, wait = v, e, 0
+        else:
+            wait += 1
+            if wait >= patience: return best_epoch, e
+    return best_epoch, None
+
+def _cases_06_4(rng):
+    fixed = [([0.5, 0.6, 0.7, 0.65, 0.66, 0.64], 2), ([0.5, 0.6, 0.6, 0.6, 0.7], 2), ([0.9, 0.8, 0.7], 1),
+             ([0.1, 0.2, 0.3, 0.4], 3), ([0.8, 0.8, 0.8, 0.8], 3), ([0.3], 1)]
+    rand = [([round(float(v), 2) for v in np.minimum(1, np.cumsum(rng.uniform(-0.03, 0.05, int(rng.integers(5, 40)))) + 0.5)],
+             int(rng.integers(1, 8))) for _ in range(10)]
+    return [Case(f"early_stop({_short(a, 50)}, patience={k})", (a, k), _early_ref(a, k)) for a, k in fixed + rand]
+
+def _hint_06_4(case, got):
+    accs, k = case.args
+    if isinstance(got, Exception): return "return a tuple (best_epoch, stopped_epoch), stopped_epoch None if it never stops"
+    try: b, s = got
+    except (TypeError, ValueError): return "return a tuple of two values: (best_epoch, stopped_epoch)"
+    eb, es = case.expected
+    def ties(accs, patience):
+        best, be, wait = None, None, 0
+        for e, v in enumerate(accs, 1):
+            if best is None or v >= best: best, be, wait = v, e, 0
+            else:
+                wait += 1
+                if wait >= patience: return be, e
+        return be, None
+    if (b, s) == ties(accs, k): return "a tie is not an improvement: the accuracy must beat the best so far (>, not >=)"
+    if b == eb - 1 and (s is None or es is None or s == es - 1): return "epochs are counted from 1: the first epoch is epoch 1"
+    if b == eb and es is not None and s == es + 1: return f"stop at the epoch where the count of epochs without improvement reaches patience = {k}"
+    return "keep the best accuracy and its epoch; count the epochs since the last improvement and stop when it reaches patience"
+
+register(Exercise("06.4", "06_regularization", "early_stop", "function", _cases_06_4, _hint_06_4,
+                  compare=lambda e, g: isinstance(g, (tuple, list)) and tuple(g) == tuple(e)))
+
+# %% ../nbs/99_exercises.ipynb #d9eede42
+# exercises of chapter 05
+def _net_05(W1, b1, W2, b2):
+    "The 2-layer sigmoid network of chapter 05 with the given weights (float64)."
+    from dlnotes.network import Sequential
+    from dlnotes.activations import Linear, Sigmoid
+    net = Sequential(Linear(W1.shape[1], W1.shape[0]), Sigmoid(), Linear(W2.shape[1], W2.shape[0]), Sigmoid())
+    for p, v in zip(net.parameters(), (W1, b1, W2, b2)): p.data[...] = v
+    return net
+
+def _grads_05(X, Y, W1, b1, W2, b2):
+    "(dW1, db1, dW2, db2) of the quadratic cost, from `Sequential.backward`."
+    from dlnotes.losses import QuadraticCost
+    net, cost = _net_05(W1, b1, W2, b2), QuadraticCost()
+    net.zero_grad(); cost(net(X), Y); net.backward(cost.backward())
+    return tuple(p.grad.copy() for p in net.parameters())
+
+_N_784_30_10 = 784 * 30 + 30 + 30 * 10 + 10
+
+def _hint_05_1(case, got):
+    if got == _N_784_30_10: return "that is one pass per parameter: central differences need the cost at w + h and at w − h"
+    if got == 2 * (784 * 30 + 30 * 10): return "count the biases too: 30 + 10 more parameters, each nudged twice"
+    if got == 2: return "that is backpropagation's count (about one forward and one backward pass); finite differences nudge each parameter"
+    return "one forward pass at w + h and one at w − h for every weight and every bias of 784-30-10"
+
+register(Exercise("05.1", "05_network", "fd_passes", "number",
+                  cases=lambda rng: [Case("fd_passes (central differences for every parameter of 784-30-10)", (), 2 * _N_784_30_10)],
+                  hint=_hint_05_1))
+
+_W_05 = (np.array([[0.5, -1.0], [1.5, 0.5]]), np.array([0.0, -0.5]), np.array([[1.0, -2.0]]), np.array([0.5]))
+
+def _delta_05_2():
+    "δ of hidden neuron 1 in the figure's network for the target y = 0 (BP3: it is ∂C/∂b¹₁)."
+    return float(_grads_05(np.array([[1.0, 0.5]]), np.array([[0.0]]), *_W_05)[1][0])
+
+def _hint_05_2(case, got):
+    a2, a1 = 0.364798, 0.5
+    near = lambda v: is_real(got) and not isinstance(got, bool) and abs(float(got) - v) < 2e-4
+    d2 = a2 * a2 * (1 - a2)
+    if near(-case.expected): return "a sign: ∂C/∂a = a − y = +0.3648 for y = 0, and the weight w²₁ = 1 keeps it"
+    if near(d2): return "that is δ² of the output; BP2 carries it back: times w²₁ = 1, then ⊙ σ′(z¹₁) = a¹₁(1 − a¹₁) = 0.25"
+    if near(a2 * 1.0 * a1 * (1 - a1)): return "BP1 first: δ² = (a − y)·σ′(z²) with σ′(z²) = a(1 − a), before going back"
+    if near(d2 * 1.0): return "BP2 ends with ⊙ σ′(z¹₁): multiply by a¹₁(1 − a¹₁) = 0.25"
+    return "BP1: δ² = (a² − y)·a²(1 − a²); BP2: δ¹₁ = w²₁·δ²·a¹₁(1 − a¹₁), with w²₁ = 1 and a¹₁ = 0.5"
+
+register(Exercise("05.2", "05_network", "delta_h1", "number",
+                  cases=lambda rng: [Case("delta_h1 (δ of hidden neuron 1 in the figure's network, target y = 0)", (),
+                                          _delta_05_2())],
+                  hint=_hint_05_2, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and abs(float(g) - e) < 2e-4))
+
+def _cases_05_3(rng):
+    from dlnotes.activations import Linear, Sigmoid
+    out = []
+    for m, n_next, n in [(1, 2, 2), (4, 3, 3), (5, 2, 4), (3, 1, 5), (6, 4, 2), (2, 3, 3), (8, 10, 6)]:
+        D, W, Z = rng.normal(size=(m, n_next)), rng.normal(size=(n_next, n)), rng.normal(scale=2, size=(m, n))
+        lin, act = Linear(n, n_next), Sigmoid()          # δˡ from the layers themselves: Linear, then Sigmoid, backward
+        lin.weight.data[...] = W; lin(act(Z))
+        out.append(Case(f"bp2(delta_next of shape {D.shape}, W_next of shape {W.shape}, z of shape {Z.shape})",
+                        (D, W, Z), act.backward(lin.backward(D))))
+    return out
+
+def _hint_05_3(case, got):
+    from dlnotes.activations import sigmoid, sigmoid_prime
+    D, W, Z = case.args
+    if isinstance(got, Exception) or np.shape(got) != Z.shape:
+        return "W_next has shape (n_next, n): Δ W_next is (m, n), one row per example (Δ Wᵀ does not fit)"
+    if _close(got, D @ W): return "BP2 ends with ⊙ σ′(z): multiply (Δ W) elementwise by sigmoid_prime(z)"
+    if _close(got, (D @ W) * sigmoid(Z)): return "σ′(z) = σ(z)(1 − σ(z)), not σ(z)"
+    if W.shape[0] == W.shape[1] and _close(got, (D @ W.T) * sigmoid_prime(Z)): return "W_next, not its transpose: (Δ W) has row i = Σ_k δ_k w_kj"
+    return "δˡ = (Δˡ⁺¹ W^{l+1}) ⊙ σ′(zˡ), row by row"
+
+register(Exercise("05.3", "05_network", "bp2", "function", _cases_05_3, _hint_05_3,
+                  compare=lambda e, g: _close(g, e, 1e-9, 1e-12)))
+
+def _cases_05_4(rng):
+    out = []
+    for m, n_in, n_h, n_out in [(1, 2, 2, 1), (4, 2, 3, 2), (5, 3, 4, 2), (3, 4, 2, 3), (8, 5, 6, 4), (2, 1, 3, 1)]:
+        X, Y = rng.normal(size=(m, n_in)), rng.random((m, n_out))
+        Ws = (rng.normal(size=(n_h, n_in)), rng.normal(size=n_h), rng.normal(size=(n_out, n_h)), rng.normal(size=n_out))
+        out.append(Case(f"backprop_2layer(X {X.shape}, Y {Y.shape}, W1 {Ws[0].shape}, b1, W2 {Ws[2].shape}, b2)",
+                        (X, Y, *Ws), _grads_05(X, Y, *Ws)))
+    return out
+
+def _same4(expected, got):
+    return (isinstance(got, (tuple, list)) and len(got) == 4 and all(_close(g, e, 1e-7, 1e-10) for g, e in zip(got, expected)))
+
+def _bp_05(X, Y, W1, b1, W2, b2, mean=True, out_prime=True):
+    "BP1–BP4 written out, with the two slips a hint looks for (no 1/m, no output σ′)."
+    s = lambda z: 1 / (1 + np.exp(-z))
+    A1 = s(X @ W1.T + b1); A2 = s(A1 @ W2.T + b2)
+    D2 = (A2 - Y) / (len(X) if mean else 1) * (A2 * (1 - A2) if out_prime else 1)
+    D1 = (D2 @ W2) * A1 * (1 - A1)
+    return D1.T @ X, D1.sum(0), D2.T @ A1, D2.sum(0)
+
+def _hint_05_4(case, got):
+    if isinstance(got, Exception): return "return the tuple (dW1, db1, dW2, db2), each of its parameter's shape"
+    if not (isinstance(got, (tuple, list)) and len(got) == 4): return "return four arrays: (dW1, db1, dW2, db2)"
+    e = case.expected
+    if any(np.shape(g) != np.shape(x) for g, x in zip(got, e)):
+        return "∂C/∂W = Δᵀ A has W's shape (n_out, n_in): Δᵀ A, not Aᵀ Δ; ∂C/∂b sums Δ over the batch"
+    if len(case.args[0]) > 1 and _same4(_bp_05(*case.args, mean=False), got):
+        return "the cost is a mean over the batch: ∇_a C = (A² − Y)/m"
+    if _same4(_bp_05(*case.args, out_prime=False), got): return "BP1 multiplies by the output's σ′(z²) too: Δ² = (A² − Y)/m ⊙ A²(1 − A²)"
+    if _close(got[2], e[2]) and not _close(got[0], e[0], 1e-7, 1e-10):
+        return "the output layer is right; for layer 1 use BP2: Δ¹ = (Δ² W2) ⊙ A¹(1 − A¹), then Δ¹ᵀ X and Σ Δ¹"
+    return "forward: Z¹ = X W1ᵀ + b1, A¹ = σ(Z¹), likewise A²; Δ² = (A² − Y)/m ⊙ σ′(Z²); Δ¹ = (Δ² W2) ⊙ σ′(Z¹)"
+
+register(Exercise("05.4", "05_network", "backprop_2layer", "function", _cases_05_4, _hint_05_4, compare=_same4))
+
+# %% ../nbs/99_exercises.ipynb #e963cdb0
+# exercises of chapter 05a
+def _hint_05a_1(case, got):
+    if got in (4686, 4687, 4688): return ("each epoch ends with a smaller batch of the remaining 50 000 − 1 562·32 = 16 "
+                                          "examples: it is an update too, so ⌈N/B⌉ per epoch")
+    if got == 1563: return "that is one epoch; the question asks for three"
+    if got == 150_000: return "one update per mini-batch, not per example"
+    return "one update per mini-batch: ⌈N/B⌉ mini-batches per epoch, times the number of epochs"
+
+register(Exercise("05a.1", "05a_training", "updates_3_epochs", "number",
+                  cases=lambda rng: [Case("updates_3_epochs (N = 50 000, B = 32, 3 epochs)", (), 3 * math.ceil(50_000 / 32))],
+                  hint=_hint_05a_1))
+
+def _cases_05a_2(rng):
+    out = []
+    for n, B in [(10, 4), (100, 10), (7, 7), (1079, 10), (50, 32), (5, 1), *zip(rng.integers(2, 400, 6), rng.integers(1, 40, 6))]:
+        n, B = int(n), int(B)
+        sizes = [B] * (n // B) + ([n % B] if n % B else [])
+        losses = (rng.random(len(sizes)) * 2).tolist()
+        out.append(Case(f"epoch_cost(losses={_short(np.round(losses, 3).tolist(), 34)}, sizes={_short(sizes, 26)})",
+                        (losses, sizes), float(np.dot(losses, sizes) / n)))
+    return out
+
+def _hint_05a_2(case, got):
+    losses, sizes = case.args
+    if isinstance(got, Exception): return "return one number: Σ cost_k · size_k / Σ size_k"
+    if is_real(got) and math.isclose(float(got), float(np.mean(losses)), rel_tol=1e-9):
+        return "the last batch can be smaller: weight each batch's cost by its size (a mean over examples, not batches)"
+    if is_real(got) and math.isclose(float(got), float(np.dot(losses, sizes)), rel_tol=1e-9):
+        return "divide by the number of examples, Σ sizes: the epoch's cost is a mean"
+    return "each batch's cost is a mean over its examples: the epoch's mean is Σ cost_k·size_k / Σ size_k"
+
+register(Exercise("05a.2", "05a_training", "epoch_cost", "function", _cases_05a_2, _hint_05a_2))
+
+def _stop_epoch(losses, patience):
+    "The epoch after which early stopping ends the run (None: it never stops)."
+    best, wait = math.inf, 0
+    for e, v in enumerate(losses, 1):
+        if v < best: best, wait = v, 0
+        else: wait += 1
+        if wait >= patience: return e
+    return None
+
+def _cases_05a_3(rng):
+    seqs = [([1.0, 0.8, 0.9, 0.85, 0.95, 0.99, 0.7], 2), ([1.0, 0.8, 0.9, 0.85, 0.95, 0.7], 2), ([1.0, 0.9, 0.8, 0.7], 1), ([1.0, 1.0, 1.0], 1), ([0.5, 0.6, 0.4, 0.45, 0.41, 0.42], 3)]
+    for _ in range(8):
+        n, p = int(rng.integers(3, 25)), int(rng.integers(1, 5))
+        seqs.append((np.round(1 / np.arange(1, n + 1) + rng.normal(0, 0.08, n), 3).tolist(), p))
+    return [Case(f"EarlyStop(patience={p}) on valid_loss {_short(s, 48)}", (s, p),
+                 f"stops after epoch {_stop_epoch(s, p)}" if _stop_epoch(s, p) else "never stops") for s, p in seqs]
+
+def _run_05a_3(answer, case):
+    from types import SimpleNamespace
+    from dlnotes.training import History, CancelFitException
+    losses, patience = case.args
+    cb, learn = answer(patience), SimpleNamespace(history=History(), epoch=0, epochs=len(losses))
+    getattr(cb, "before_fit", lambda learn: None)(learn)
+    for v in losses:
+        learn.epoch += 1; learn.history.append(valid_loss=v)
+        try: cb.after_epoch(learn)
+        except CancelFitException: return f"stops after epoch {learn.epoch}"
+    return "never stops"
+
+def _stop_prev(losses, patience):
+    "The slip: 'no improvement' judged against the previous epoch instead of the best so far."
+    prev, wait = math.inf, 0
+    for e, v in enumerate(losses, 1):
+        wait = 0 if v < prev else wait + 1
+        prev = v
+        if wait >= patience: return e
+    return None
+
+def _hint_05a_3(case, got):
+    losses, patience = case.args
+    if isinstance(got, Exception): return "subclass Callback; in after_epoch read learn.history['valid_loss'][-1], raise CancelFitException()"
+    if not isinstance(got, str): return "the class must raise CancelFitException() in after_epoch (and return nothing)"
+    e = int(got.split()[-1]) if got.startswith("stops after epoch") else None
+    if e == _stop_prev(losses, patience):
+        return "compare with the best cost so far, not with the previous epoch's: a better epoch after a worse one may be no new best"
+    if e is not None and e in (_stop_epoch(losses, patience + 1), _stop_epoch(losses, patience - 1) if patience > 1 else None):
+        return f"count the epochs without a new best: stop when that count reaches patience = {patience}, not one earlier or later"
+    return "keep the lowest valid_loss seen and the number of epochs since it; raise CancelFitException when that reaches patience"
+
+register(Exercise("05a.3", "05a_training", "EarlyStop", "function", _cases_05a_3, _hint_05a_3, run=_run_05a_3))
+
+def _cases_05a_4(rng):
+    out = []
+    for n, B, sizes, lr in [(20, 5, [3, 4, 3], 0.5), (30, 7, [4, 6, 3], 0.3), (12, 12, [2, 3, 2], 1.0), (25, 1, [3, 2, 2], 0.1),
+                            (40, 16, [5, 8, 8, 3], 0.4)]:
+        out.append(Case(f"train_epoch(MLP({sizes}), CrossEntropyLoss(), SGD(lr={lr}), X {n}×{sizes[0]}, batch_size={B})",
+                        (n, B, sizes, lr, int(rng.integers(0, 2**31))), "the weights of fit(..., epochs=1)"))
+    return out
+
+def _epoch_05a_4(case, loop):
+    "Weights after one epoch run by `loop(net, loss, opt, X, y, batch_size, rng)` (None: by `fit`)."
+    from dlnotes.network import MLP
+    from dlnotes.losses import CrossEntropyLoss
+    from dlnotes.descent import SGD
+    from dlnotes.training import fit
+    n, B, sizes, lr, seed = case.args
+    data = np.random.default_rng(seed)
+    X, y = data.random((n, sizes[0])), data.integers(0, sizes[-1], n)
+    net = MLP(sizes, "tanh", seed=seed); opt = SGD(net.parameters(), lr=lr)
+    if loop is None: fit(net, CrossEntropyLoss(), opt, X, y, 1, B, seed=seed, progress=False)
+    else: loop(net, CrossEntropyLoss(), opt, X, y, B, np.random.default_rng(seed))
+    return tuple(p.data.copy() for p in net.parameters())
+
+def _run_05a_4(answer, case):
+    got, want = _epoch_05a_4(case, answer), _epoch_05a_4(case, None)
+    return case.expected if all(np.allclose(g, w, rtol=1e-9, atol=1e-12) for g, w in zip(got, want)) else got
+
+def _hint_05a_4(case, got):
+    from dlnotes.descent import minibatches
+    if isinstance(got, Exception): return "loop over minibatches(len(X), batch_size, rng=rng): forward, cost, zero_grad, backward, step"
+    def no_zero(net, loss, opt, X, y, B, rng):
+        for idx in minibatches(len(X), B, rng=rng): loss(net(X[idx]), y[idx]); net.backward(loss.backward()); opt.step()
+    def in_order(net, loss, opt, X, y, B, rng):
+        for idx in minibatches(len(X), B, shuffle=False): loss(net(X[idx]), y[idx]); opt.zero_grad(); net.backward(loss.backward()); opt.step()
+    same = lambda w: all(np.allclose(g, v) for g, v in zip(got, w))
+    if same(_epoch_05a_4(case, no_zero)): return "backward adds to .grad: call opt.zero_grad() before each backward pass"
+    if case.args[1] < case.args[0] and same(_epoch_05a_4(case, in_order)):
+        return "visit the examples in a shuffled order: minibatches(len(X), batch_size, rng=rng)"
+    return "per mini-batch: cost = loss(net(X[idx]), y[idx]); opt.zero_grad(); net.backward(loss.backward()); opt.step()"
+
+register(Exercise("05a.4", "05a_training", "train_epoch", "function", _cases_05a_4, _hint_05a_4, run=_run_05a_4))
+
+# %% ../nbs/99_exercises.ipynb #7bb4590f
+# exercises of chapter 07
+def _hint_07_1(case, got):
+    near = lambda x: is_real(got) and not isinstance(got, bool) and math.isclose(float(got), x, rel_tol=1e-4)
+    if near(784 / 784 + 1): return "only the 300 inputs that are on contribute: x_j² is 0 for the others"
+    if near(300 / 784): return "add the bias: Var z = Σ x_j² Var w + Var b, and Var b = 1"
+    if near(math.sqrt(300 / 784 + 1)): return "that is the standard deviation; the question asks for the variance"
+    if near(300 + 1): return "the weights' variance is 1/784, not 1"
+    return "Var z = Σ_j x_j²·Var w + Var b for independent terms: 300 inputs on, Var w = 1/784, Var b = 1"
+
+register(Exercise("07.1", "07_init", "var_z_784", "number",
+                  cases=lambda rng: [Case("var_z_784 (784 inputs, 300 of them 1; w ~ N(0, 1/784), b ~ N(0, 1))", (), 300 / 784 + 1)],
+                  hint=_hint_07_1, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and math.isclose(float(g), e, rel_tol=1e-9)))
+
+def _cases_07_2(rng):
+    out = [Case("var_z(x = [1, 0, 1, 1], w_std=1, b_std=1)", (np.array([1.0, 0, 1, 1]), 1.0, 1.0), 4.0),
+           Case("var_z(x = [0.5, -2], w_std=0.1, b_std=0)", (np.array([0.5, -2.0]), 0.1, 0.0), 0.0425)]
+    for _ in range(10):
+        n = int(rng.integers(1, 300)); x = rng.normal(size=n) * rng.uniform(0.1, 3)
+        ws, bs = float(rng.uniform(0.01, 2)), float(rng.uniform(0, 2))
+        out.append(Case(f"var_z(x of {n} N(0, {x.std():.2g}²) numbers, w_std={ws:.3g}, b_std={bs:.3g})", (x, ws, bs),
+                        float(np.sum(x**2)) * ws**2 + bs**2))
+    return out
+
+def _hint_07_2(case, got):
+    x, ws, bs = case.args
+    if isinstance(got, Exception) or not is_real(got): return "return one number: Σ x_j²·w_std² + b_std²"
+    near = lambda v: math.isclose(float(got), v, rel_tol=1e-6, abs_tol=1e-12)
+    if near(float(np.sum(x)) * ws**2 + bs**2): return "Var(x_j w_j) = x_j²·Var w_j: square the inputs (x_j², not x_j)"
+    if near(float(np.sum(x**2)) * ws + bs): return "variances add, not standard deviations: square w_std and b_std"
+    if near(float(np.sum(x))**2 * ws**2 + bs**2): return "the weights are independent: the variance of the sum is Σ x_j²·Var w, not (Σ x_j)²·Var w"
+    if near(float(np.sum(x**2)) * ws**2): return "the bias adds its own variance b_std²"
+    return "Var z = Σ_j x_j²·w_std² + b_std² for independent zero-mean weights and bias"
+
+register(Exercise("07.2", "07_init", "var_z", "function", _cases_07_2, _hint_07_2,
+                  compare=lambda e, g: is_real(g) and not isinstance(g, bool) and math.isclose(float(g), e, rel_tol=1e-9, abs_tol=1e-12)))
+
+def _cases_07_3(rng):
+    shapes = [(30, 784), (10, 30), (784, 30), (16, 3, 5, 5), (8, 4, 3), (2, 3, 1, 1), (64, 32, 3, 3, 3), (1, 1)]
+    shapes += [tuple(int(v) for v in rng.integers(1, 12, int(rng.integers(2, 5)))) for _ in range(8)]
+    return [Case(f"fans({s})", (s,), (s[1] * math.prod(s[2:]), s[0] * math.prod(s[2:]))) for s in shapes]
+
+def _hint_07_3(case, got):
+    (s,) = case.args
+    if isinstance(got, Exception): return "return a tuple (fan_in, fan_out) of whole numbers"
+    try: g = tuple(int(v) for v in got)
+    except (TypeError, ValueError): return "return a tuple (fan_in, fan_out) of whole numbers"
+    r = math.prod(s[2:])
+    if g == (s[0] * r, s[1] * r) and s[0] != s[1]: return "torch's layout is (n_out, n_in, ...): fan_in is shape[1], fan_out is shape[0]"
+    if g == (s[1], s[0]) and r != 1: return "for a kernel multiply both by the receptive-field size k1·k2·… (the product of shape[2:])"
+    return "fan_in = shape[1]·k1·k2·…, fan_out = shape[0]·k1·k2·…"
+
+register(Exercise("07.3", "07_init", "fans", "function", _cases_07_3, _hint_07_3,
+                  compare=lambda e, g: isinstance(g, (tuple, list)) and len(g) == 2 and tuple(g) == tuple(e)))
+
+_XB = 5 / 3 * math.sqrt(6 / (784 + 30))
+
+def _hint_07_4(case, got):
+    near = lambda x: is_real(got) and not isinstance(got, bool) and math.isclose(float(got), x, rel_tol=1e-4)
+    if near(5 / 3 * math.sqrt(2 / 814)): return "that is xavier_normal_'s standard deviation; U(−a, a) has std a/√3, so the bound is √3 times larger"
+    if near(math.sqrt(6 / 814)): return "include tanh's gain, calculate_gain('tanh') = 5/3"
+    if near(5 / 3 * math.sqrt(6 / 784)) or near(5 / 3 * math.sqrt(3 / 784)): return "Xavier averages the two fans: √(6/(fan_in + fan_out))"
+    return "a = gain·√(6/(fan_in + fan_out)) with gain 5/3, fan_in = 784, fan_out = 30"
+
+register(Exercise("07.4", "07_init", "xavier_bound", "number",
+                  cases=lambda rng: [Case("xavier_bound (xavier_uniform_ on a (30, 784) weight, gain for tanh)", (), _XB)],
+                  hint=_hint_07_4, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and math.isclose(float(g), e, rel_tol=1e-9)))

@@ -9,14 +9,16 @@ __all__ = ['derivative', 'numerical_gradient', 'gradcheck']
 
 # %% ../nbs/01_gradients.ipynb #313cbfb2
 import numpy as np
-from ._checks import check_array, check_callable, check_choice, check_real, fail_type
+from ._checks import check_array, check_callable, check_choice, check_real, fail_type, fail_value
 
 # %% ../nbs/01_gradients.ipynb #dd7f0e7b
-def _scalar(v, where):
-    "Return `v`, what `f` returned, as a float: `TypeError` unless it is a real number, `ValueError` unless it is one."
+def _scalar(f, x, where):
+    "f(x) as a float: `TypeError` unless f returns a real number, `ValueError` unless it is one finite number."
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"): v = f(x)  # judged below, not warned about
     a = np.asarray(v)
     if a.dtype.kind not in "biuf": fail_type("f", "a function returning a real number", v, f"{v!r} {where}")
     if a.size != 1: raise ValueError(f"f must return a scalar (one number), got an array of shape {a.shape} {where}")
+    if not np.isfinite(a): fail_value("f", "a function returning a finite number", v, f"{float(a)} {where}")
     return float(a.reshape(()))
 
 # %% ../nbs/01_gradients.ipynb #cc2dedfe
@@ -27,8 +29,14 @@ def derivative(f, # function of one number returning a number
     "Finite-difference estimate of the derivative f′(x)."
     check_callable("f", f); x = check_real("x", x); h = check_real("h", h, 0, low_open=True)
     check_choice("method", method, ("central", "forward"))
-    if method == "central": return (_scalar(f(x + h), "at x+h") - _scalar(f(x - h), "at x-h")) / (2 * h)
-    return (_scalar(f(x + h), "at x+h") - _scalar(f(x), "at x")) / h
+    if method == "central": d = (_scalar(f, x + h, "at x+h") - _scalar(f, x - h, "at x-h")) / (2 * h)
+    else: d = (_scalar(f, x + h, "at x+h") - _scalar(f, x, "at x")) / h
+    return _finite_quotient(d, h)
+
+def _finite_quotient(d, h):
+    "The difference quotient `d`, or a `ValueError` when it overflowed (h too large for the values of f)."
+    if not np.all(np.isfinite(d)): fail_value("h", "a step small enough for a finite difference quotient", h)
+    return d
 
 # %% ../nbs/01_gradients.ipynb #880e62a5
 def numerical_gradient(f, # function of an array `x` returning a scalar
@@ -39,13 +47,15 @@ def numerical_gradient(f, # function of an array `x` returning a scalar
     x = np.array(check_array("x", x), dtype=np.float64, order="C")  # a C-ordered float64 copy: the caller's x is never touched
     g = np.zeros_like(x)
     flat, gflat = x.reshape(-1), g.reshape(-1)  # views into x and g
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h; fp = _scalar(f(x), f"for x of shape {x.shape}")
-        flat[i] = old - h; fm = _scalar(f(x), f"for x of shape {x.shape}")
-        flat[i] = old
-        gflat[i] = (fp - fm) / (2 * h)
-    return g
+    where = f"for x of shape {x.shape}"
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + h; fp = _scalar(f, x, where)
+            flat[i] = old - h; fm = _scalar(f, x, where)
+            flat[i] = old
+            gflat[i] = (fp - fm) / (2 * h)
+    return _finite_quotient(g, h)
 
 # %% ../nbs/01_gradients.ipynb #c273eeab
 def gradcheck(f, # scalar function of an array

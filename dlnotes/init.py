@@ -1,4 +1,4 @@
-"""Why N(0, 1) weights saturate sigmoid units, and the initializers that fix it: Nielsen's 1/√n_in, Xavier/Glorot and Kaiming/He, with torch's names, fans and gains.
+"""Why the weights must start random (symmetry breaking), why N(0, 1) weights saturate sigmoid units, the initializers that fix it — Nielsen's 1/√n_in, Xavier/Glorot and Kaiming/He, with torch's names, fans and gains — and pretrained weights as the best start of all.
 
 Docs: https://dlnotes.github.io/dlnotes/init.html.md"""
 

@@ -12,7 +12,7 @@ __all__ = ['REDUCTIONS', 'l1_loss', 'mse_loss', 'binary_cross_entropy', 'binary_
 # %% ../nbs/04_losses.ipynb #3db18277
 import math
 import numpy as np
-from ._checks import check_array, check_choice, check_shape, fail_type, fail_value
+from ._checks import check_array, check_choice, check_numeric, check_shape, fail_type, fail_value
 from .activations import sigmoid, softmax, log_softmax
 
 # %% ../nbs/04_losses.ipynb #8e11112a
@@ -51,13 +51,14 @@ def _same_shape(input, target):
 def _probs(a, name):
     "`a` if every entry lies in [0, 1], else a `ValueError`."
     if a.size and not (np.all(a >= 0) and np.all(a <= 1)):
-        fail_value(name, "probabilities in [0, 1]", a, f"values in [{np.nanmin(a)}, {np.nanmax(a)}]")
+        bad = np.count_nonzero(np.isnan(a))
+        fail_value(name, "probabilities in [0, 1]", a, f"{bad} NaN entries" if bad else f"values in [{a.min()}, {a.max()}]")
     return a
 
 # %% ../nbs/04_losses.ipynb #19b53dd3
 def _class_targets(input, target):
     "Check logits/log-probs (N, C) or (C,) and integer class targets (N,) or (); return both as arrays."
-    input, target = check_array("input", input), np.asarray(target)
+    input, target = check_array("input", input), check_numeric("target", target)
     if input.ndim not in (1, 2): fail_value("input", "an array of shape (N, C) or (C,)", input, f"shape {input.shape}")
     if target.dtype.kind not in "iu": fail_type("target", "integer class indices", target, f"dtype {target.dtype}")
     if target.shape != input.shape[:-1]:
@@ -198,7 +199,7 @@ class NLLLoss(Loss, args=_class_targets, terms=_nll, grad=_nll_grad):
 def _onehot_args(check):
     "Wrap an argument checker so that 1-D integer labels for a 2-D input become one-hot rows."
     def args(input, target):
-        input, t = np.asarray(input), np.asarray(target)
+        input, t = check_array("input", input), check_numeric("target", target)
         if input.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
             if t.size and (t.min() < 0 or t.max() >= input.shape[1]):
                 fail_value("target", f"labels in [0, {input.shape[1] - 1}]", t, f"values in [{t.min()}, {t.max()}]")

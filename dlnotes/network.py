@@ -1,4 +1,4 @@
-"""The four equations of backpropagation, derived, then implemented as a vectorised `Sequential`/`MLP` whose gradients agree with PyTorch and with finite differences.
+"""The four equations of backpropagation, derived from the chain rule and followed on a computational graph, implemented as a vectorised `Sequential`/`MLP` whose gradients agree with PyTorch and with finite differences — and what one backward pass costs in time and in memory.
 
 Docs: https://dlnotes.github.io/dlnotes/network.html.md"""
 

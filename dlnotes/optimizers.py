@@ -24,7 +24,10 @@ _all_ = ["SGD"]  # chapter 02's class, the one SGD of the book
 def weight_decay_groups(params, # iterable of `Parameter`s, e.g. `model.parameters()`
                         weight_decay): # decay of the weights, e.g. λ/n for chapter 06's L2(λ)
     "Two parameter groups: the weights (≥ 2 dimensions) with `weight_decay`, the other parameters (biases) with 0."
-    params, weight_decay = list(params), check_real("weight_decay", weight_decay, 0)
+    try: params = list(params)
+    except TypeError: fail_type("params", "an iterable of Parameters (e.g. model.parameters())", params)
+    if not params: fail_value("params", "a non-empty iterable of Parameters", params)
+    weight_decay = check_real("weight_decay", weight_decay, 0)
     for i, p in enumerate(params): check_instance(f"params[{i}]", p, Parameter)
     groups = [{"params": [p for p in params if p.data.ndim >= 2], "weight_decay": weight_decay},
               {"params": [p for p in params if p.data.ndim < 2], "weight_decay": 0.0}]

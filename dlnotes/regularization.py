@@ -1,4 +1,4 @@
-"""A network that memorises 300 digits, the hold-out set that catches it, and the cures: L2 and L1 weight penalties, dropout, early stopping, data augmentation and more data — each measured on the same budget.
+"""A wide network that memorises 100 digits, the hold-out set that catches it, and the cures: L2 and L1 weight penalties, dropout, early stopping, a smaller network, data augmentation and more data — each measured on the same budget.
 
 Docs: https://dlnotes.github.io/dlnotes/regularization.html.md"""
 

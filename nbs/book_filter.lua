@@ -56,3 +56,13 @@ local function raw(el)
 end
 RawInline = raw
 RawBlock = raw
+
+-- 3. API docs: nbdev's show_doc writes a class's signature as `def ClassName(`; on the site it reads
+--    `class ClassName(`. Only show_doc's own code blocks (not the notebook's code cells) are touched, and
+--    only CamelCase names, which in this book are classes.
+function CodeBlock(el)
+  if el.classes:includes("python") and not el.classes:includes("cell-code") and el.text:match("^def %u%w*%(") then
+    el.text = el.text:gsub("^def ", "class ", 1)
+    return el
+  end
+end

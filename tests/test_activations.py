@@ -310,4 +310,17 @@ def test_softmax_backward_with_huge_gradients_is_exact():
 def test_layer_gradcheck_arguments():
     with pytest.raises(TypeError, match="^layer must be a Module"): layer_gradcheck(None, np.ones((2, 3)), np.ones((2, 3)))
     with pytest.raises(TypeError, match="^G must be"): layer_gradcheck(Tanh(), np.ones((2, 3)), None)
-    with pytest.raises(ValueError, match="^grad_out must be an array of shape"): layer_gradcheck(Tanh(), np.ones((2, 3)), np.ones(3))
+    with pytest.raises(ValueError, match="^G must be an array of shape"): layer_gradcheck(Tanh(), np.ones((2, 3)), np.ones(3))
+
+
+def test_extremes_give_no_warning():
+    "Empty inputs give empty outputs (as in torch); a gradient beyond the float range becomes inf silently, as in torch."
+    import warnings
+    from dlnotes.activations import Linear, softmax, log_softmax
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert softmax(np.ones((0,))).shape == (0,) and log_softmax(np.ones((2, 0))).shape == (2, 0)
+        lin = Linear(3, 2, rng=0)
+        lin.forward(np.ones((4, 3)))
+        lin.backward(np.full((4, 2), 1e308))
+        assert np.isinf(lin.bias.grad).all()

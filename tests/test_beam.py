@@ -269,3 +269,65 @@ def test_zen_text_is_silent(capsys):
 def test_import_does_not_import_torch():
     code = "import sys, dlnotes.beam; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# the course notes' example (chapter 10): the table model, the product tie at step 2, and the next step deciding
+from dlnotes.beam import TableModel, NOTES_WORDS, NOTES_TABLE, beam_candidates
+
+
+def test_notes_example_numbers():
+    m = TableModel(NOTES_WORDS, NOTES_TABLE)
+    np.testing.assert_allclose(np.exp(m([(m.bos,)]))[0], [0.1, 0.1, 0.3, 0.4, 0.1])
+    g = greedy_search(m, m.bos, m.eos, 6)
+    assert m.text(g) == "moi suis étudiant <eos>" and math.isclose(math.exp(g.score), 0.4 * 0.6 * 0.6)
+    trace = []
+    b = beam_search(m, 2, m.bos, m.eos, 6, trace=trace)
+    assert m.text(b[0]) == "Je suis étudiant <eos>" and math.isclose(math.exp(b[0].score), 0.3 * 0.8 * 0.9)
+    kept = [sorted(m.text(t) for t, s, k in step if k) for step in trace]
+    assert kept[:2] == [["Je", "moi"], ["Je suis", "moi suis"]]
+    s1, s2 = [s for t, s, k in trace[1] if k]
+    assert abs(s1 - s2) < 1e-15 and math.isclose(math.exp(s1), 0.24)  # the tie, to rounding
+    ex = exhaustive_search(m, m.bos, m.eos, 6, len(NOTES_WORDS))
+    assert ex[0] == b[0] and math.isclose(sum(math.exp(h.score) for h in ex), 1.0)
+    assert all(m.text(beam_search(m, k, m.bos, m.eos, 6)[0]) == "Je suis étudiant <eos>" for k in range(2, 7))
+
+
+def test_table_model_checks_its_input():
+    for call, exc, match in [(lambda: TableModel([], {}), ValueError, "words must be a non-empty list"),
+                             (lambda: TableModel(["<eos>", "<eos>"], {}), ValueError, "distinct"),
+                             (lambda: TableModel(None, {}), TypeError, "words must be"),
+                             (lambda: TableModel(["<eos>"], []), TypeError, "table must be a dict"),
+                             (lambda: TableModel(["<eos>", "a"], {(): {"a": 0.4}}), ValueError, "sum to 1"),
+                             (lambda: TableModel(["<eos>", "a"], {("b",): {"a": 1.0}}), ValueError, "words of the vocabulary"),
+                             (lambda: TableModel(["<eos>", "a"], {(): {"a": float("nan")}}), ValueError, "must be"),
+                             (lambda: TableModel(["<eos>", "a"], {(): {"a": "1"}}), TypeError, "must be"),
+                             (lambda: TableModel(["<eos>", "a"], {(): [("a", 1.0)]}), TypeError, "a dict word -> probability")]:
+        with pytest.raises(exc, match=match): call()
+    m = TableModel(NOTES_WORDS, NOTES_TABLE)
+    with pytest.raises(ValueError, match="bos must be this table's BOS id"): m([(0,)])
+    with pytest.raises(ValueError, match=r"token ids in \[0, 4\]"): m([(m.bos, 5)])
+    assert m.text([2, 4, 1, 0]) == "Je suis étudiant <eos>"
+
+
+@settings(**SETTINGS)
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(0, 10**6))
+def test_beam_candidates_rank_every_extension(n, V, seed):
+    rng = np.random.default_rng(seed)
+    beams = [(tuple(rng.integers(0, V, 2).tolist()), float(-rng.exponential())) for _ in range(n)]
+    logp = np.log(rng.dirichlet(np.ones(V), size=n))
+    logp[rng.random((n, V)) < 0.2] = -np.inf
+    cands = beam_candidates(beams, logp)
+    want = sorted(((beams[i][0] + (w,), beams[i][1] + logp[i, w]) for i in range(n) for w in range(V) if logp[i, w] > -np.inf),
+                  key=lambda c: -c[1])
+    assert [s for _, s in cands] == pytest.approx([s for _, s in want]) and len(cands) == len(want)
+    assert sorted(t for t, _ in cands) == sorted(t for t, _ in want)
+    with pytest.raises(ValueError, match="one row per beam"): beam_candidates(beams, logp[:0])
+    with pytest.raises(TypeError, match="beams must be a list"): beam_candidates(tuple(beams), logp)
+
+
+def test_hypothesis_is_a_dataclass_that_unpacks():
+    h = Hypothesis((1, 2), -0.5, True)
+    tokens, score, finished = h
+    assert (tokens, score, finished) == ((1, 2), -0.5, True) and h == Hypothesis((1, 2), -0.5, True)
+    import dataclasses, pickle
+    assert dataclasses.is_dataclass(h) and pickle.loads(pickle.dumps(h)) == h

@@ -29,6 +29,7 @@ def _no_restore(f, x, h):  # nudges the caller's array and never puts it back
 
 
 def _sig(z): return 1 / (1 + math.exp(-z))
+def _sig_a(u): return 1 / (1 + np.exp(-u))
 
 
 WRONG = {
@@ -41,8 +42,8 @@ WRONG = {
     "03.1": [(np.array([0.5, -1.0]), "σ′(0) = 1/4"), (np.array([2.0, 4.0]), "x = −b/w")],
     "03.2": [(lambda x, a, b, c: c * (np.maximum(x - a, 0) - np.maximum(x - b, 0)), "divide by b − a"),
              (lambda x, a, b, c: c * (np.maximum(x - a, 0) + np.maximum(x - b, 0)) / (b - a), "subtract the second ReLU")],
-    "03.3": [(lambda s, g: g * s * (1 - s), "softmax is not elementwise"),
-             (lambda s, g: s * (g - g.sum()), "weighted by s")],
+    "03.3": [(lambda x, c, bs, ws: c * _sig_a(bs + ws * x) * x, "differentiate σ too"),
+             (lambda x, c, bs, ws: c * _sig_a(bs + ws * x) * (1 - _sig_a(bs + ws * x)), "a factor x is missing")],
     "03.4": [(lambda X, G: X.T @ G, "GᵀX rather than XᵀG"), (lambda X, G: G.T @ X / len(X), "do not average")],
     "04.1": [(-(math.log(math.exp(2) + math.exp(1) + 1) - 2), "positive"),
              ((math.log(math.exp(2) + math.exp(1) + 1) - 2) / math.log(10), "natural logarithm")],

@@ -120,3 +120,16 @@ def test_wrong_values_are_value_errors_naming_the_argument(call, name):
 def test_import_is_light():
     code = "import sys, dlnotes.gradients, dlnotes.descent; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_overflow_is_a_clear_error_not_a_warning():
+    "f overflowing at x ± h, or a step so large the quotient overflows, is a ValueError naming f or h, with no warning."
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="f must be a function returning a finite number"):
+            numerical_gradient(lambda v: np.sum(v ** 2), np.full(3, 1e308))
+        with pytest.raises(ValueError, match="f must be a function returning a finite number"):
+            derivative(np.exp, 1000.0)
+        with pytest.raises(ValueError, match="h must be a step small enough"):
+            numerical_gradient(lambda v: np.sum(v), np.ones(2) * 1e300, h=1e308)

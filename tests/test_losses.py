@@ -144,7 +144,7 @@ def test_errors_class_losses(fn):
     with pytest.raises(ValueError, match=r"^target must be class indices in \[0, 3\]"): fn(x, np.array([0, 4, 1]))
     with pytest.raises(ValueError, match="^target must be class indices"): fn(x, np.array([-1, 0, 1]))
     with pytest.raises(TypeError, match="^target must be integer class indices"): fn(x, np.array([0.0, 1.0, 2.0]))
-    with pytest.raises(TypeError, match="^target must be integer class indices"): fn(x, None)
+    with pytest.raises(TypeError, match="^target must be"): fn(x, None)
     with pytest.raises(ValueError, match=r"^target must be one class index per row of input, shape \(3,\)"): fn(x, np.array([0, 1]))
     with pytest.raises(ValueError, match=r"^input must be an array of shape \(N, C\) or \(C,\)"): fn(np.zeros((2, 3, 4)), np.zeros((2, 3), int))
     with pytest.raises(TypeError, match="^input must be"): fn(None, np.zeros(3, int))

@@ -417,3 +417,101 @@ def test_landscape_helpers_check_their_input():
                              (lambda: optimizer_path(lambda x, y: (x, y), (1.0, 1.0), lambda ps: SGD(ps, lr=0.1), f=lambda x, y: None), TypeError, r"f\(x1, x2\)"),
                              (lambda: optimizer_path(lambda x, y: (x, y), (1.0, 1.0), lambda ps: SGD(ps, lr=0.1), steps=0), ValueError, "steps must be")]:
         with pytest.raises(exc, match=match): call()
+
+
+# searches in parallel processes, and Bayesian optimisation with Optuna's TPE (the optional extra "search")
+from dlnotes.optimizers import LogUniform, Trial, SearchResult, tpe_search
+
+
+def _toy(lr, width):
+    "A known score: best at lr = 0.01, width 50 (module level, so worker processes can import it)."
+    return -(math.log10(lr) + 2) ** 2 - 0.001 * abs(width - 50)
+
+
+TOY_SPACE = {"lr": loguniform(1e-4, 1.0), "width": [10, 30, 50, 100]}
+
+
+def test_random_and_grid_search_in_parallel_give_the_same_trials():
+    assert random_search(_toy, TOY_SPACE, 8, seed=3, n_jobs=2) == random_search(_toy, TOY_SPACE, 8, seed=3)
+    grid = {"lr": [1e-3, 1e-2, 1e-1], "width": [30, 50]}
+    assert grid_search(_toy, grid, n_jobs=2) == grid_search(_toy, grid)
+    for bad, exc in [(0, ValueError), (-2, ValueError), (1.5, TypeError), ("2", TypeError)]:
+        with pytest.raises(exc, match="n_jobs must be"): random_search(_toy, TOY_SPACE, 2, n_jobs=bad)
+
+
+def test_loguniform_is_a_distribution_with_a_range():
+    d = loguniform(1e-3, 10.0)
+    assert isinstance(d, LogUniform) and (d.low, d.high) == (1e-3, 10.0) and d == loguniform(1e-3, 10.0)
+    x = np.array([d(np.random.default_rng(s)) for s in range(200)])
+    assert x.min() >= 1e-3 and x.max() <= 10.0 and repr(d) == "loguniform(0.001, 10)"
+
+
+def test_trial_and_result_unpack_like_tuples():
+    r = random_search(_toy, TOY_SPACE, 3, seed=0)
+    trials, best = r
+    params, score = best
+    assert trials == r.trials and (params, score) == (r.best.params, r.best.score)
+    assert isinstance(best, Trial) and isinstance(r, SearchResult)
+
+
+import importlib.util
+needs_optuna = pytest.mark.skipif(importlib.util.find_spec("optuna") is None, reason='the "search" extra (optuna) is not installed')
+
+
+@needs_optuna
+def test_tpe_search_is_seeded_and_finds_the_toy_optimum():
+    a = tpe_search(_toy, TOY_SPACE, n_trials=25, seed=1)
+    assert a == tpe_search(_toy, TOY_SPACE, n_trials=25, seed=1)  # in memory, one process: reproducible
+    assert len(a.trials) == 25 and abs(math.log10(a.best.params["lr"]) + 2) < 0.5
+    assert set(a.best.params) == {"lr", "width"} and a.best.params["width"] in TOY_SPACE["width"]
+    assert tpe_search(lambda lr, width: -_toy(lr, width), TOY_SPACE, n_trials=12, seed=0, mode="min").best.score <= 0.5
+
+
+@needs_optuna
+def test_tpe_search_shares_one_sqlite_study_between_processes_and_calls(tmp_path):
+    import optuna
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    r = tpe_search(_toy, TOY_SPACE, n_trials=10, seed=0, n_jobs=2, storage=url, study_name="toy")
+    assert len(r.trials) == 10 and (tmp_path / "search.db").exists()
+    assert len({(t.params["lr"], t.params["width"]) for t in r.trials}) >= 9  # the two workers did not repeat each other
+    more = tpe_search(_toy, TOY_SPACE, n_trials=3, seed=7, storage=url, study_name="toy")  # "another machine"
+    assert len(more.trials) == 13 and more.trials[:10] == r.trials
+    assert len(optuna.load_study(study_name="toy", storage=url).trials) == 13
+    other = tpe_search(_toy, TOY_SPACE, n_trials=2, seed=0, storage=url, study_name="other")
+    assert len(other.trials) == 2  # a second study in the same database is separate
+    assert len(tpe_search(_toy, TOY_SPACE, n_trials=4, seed=0, n_jobs=2).trials) == 4  # no storage: a temporary file
+
+
+@needs_optuna
+def test_tpe_search_keeps_nan_scores_but_never_picks_them():
+    f = lambda lr, width: math.nan if width == 10 else _toy(lr, width)
+    r = tpe_search(f, TOY_SPACE, n_trials=20, seed=2)
+    assert any(math.isnan(t.score) for t in r.trials) and not math.isnan(r.best.score)
+    with pytest.raises(ValueError, match="NaN for all"): tpe_search(lambda lr, width: math.nan, TOY_SPACE, n_trials=3)
+    with pytest.raises(TypeError, match="train_fn's score must be a real number"):
+        tpe_search(lambda lr, width: "good", TOY_SPACE, n_trials=2)
+
+
+def test_tpe_search_bad_input_named():
+    for call, exc, match in [(lambda: tpe_search(_toy, {"lr": lambda rng: 0.1}), TypeError, r"space\['lr'\] must be"),
+                             (lambda: tpe_search(_toy, {}), ValueError, "space must be a non-empty dict"),
+                             (lambda: tpe_search(None, TOY_SPACE), TypeError, "train_fn must be"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, n_trials=0), ValueError, "n_trials must be"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, seed=-1), ValueError, "seed must be"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, mode="best"), ValueError, "mode must be one of"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, storage=3), TypeError, "storage must be"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, study_name=None), TypeError, "study_name must be"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, n_startup_trials=0), ValueError, "n_startup_trials must be"),
+                             (lambda: tpe_search(_toy, TOY_SPACE, n_jobs=0), ValueError, "n_jobs must be")]:
+        with pytest.raises(exc, match=match): call()
+
+
+def test_tpe_search_without_optuna_says_how_to_install(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "optuna", None)  # `import optuna` now raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "dlnotes\[search\]"'): tpe_search(_toy, TOY_SPACE, n_trials=2)
+
+
+def test_weight_decay_groups_names_bad_params():
+    for bad, exc in [(None, TypeError), (3, TypeError), ([], ValueError), ([1.0], TypeError)]:
+        with pytest.raises(exc, match=r"params"): weight_decay_groups(bad, 0.1)

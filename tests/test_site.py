@@ -8,6 +8,7 @@ and `_docs/` exists: check the site as it is). Then each page is loaded from a
 local HTTP server, every request to any other host aborted, at 1280 px and at 390 px, and checked:
 site-wide (every page): nothing is requested from the network, images load, internal links and their anchors resolve, MathJax typesets every
 formula (no raw TeX left), no page is wider than a 390 px phone, previous/next links;
+class signatures read `class Name(`;
 per chapter (chapters on tools/reading_rules.ALLOW are exempt until converted): no output block, table or
 display equation wider than its column at 1280 px, every figure has a caption and alt text and opens
 enlarged on a click (lightbox), every interactive figure's slider changes it.
@@ -77,7 +78,10 @@ PROBE = r"""async () => {
     if (!(cap && cap.textContent.trim()) || !(im && (im.getAttribute('alt') || '').trim())) nocap.push('interactive figure');
   }
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
-  return {width: document.documentElement.scrollWidth, wide, rawtex, broken, nocap, links, nimg: imgs.length,
+  // show_doc's signature blocks (not the notebook's code cells): a class must read `class Name(`, not `def Name(`
+  const defclass = (main ? [...main.querySelectorAll('div.sourceCode:not(.cell-code) pre code, pre.sourceCode:not(.cell-code) code')] : [])
+    .filter(c => !c.closest('.cell-code, .cell > .sourceCode') && /^def [A-Z]\w*\(/.test(c.textContent.trim())).map(c => c.textContent.trim().slice(0, 40));
+  return {width: document.documentElement.scrollWidth, wide, rawtex, broken, nocap, links, defclass, nimg: imgs.length,
           prev: !!document.querySelector('.page-navigation .nav-page-previous a'),
           next: !!document.querySelector('.page-navigation .nav-page-next a'),
           source: (document.querySelector('a[href*="/blob/"][href$=".ipynb"]') || {}).href || null,
@@ -99,7 +103,8 @@ SLIDE = r"""() => [...document.querySelectorAll('.dlnotes-interactive')].map(f =
 def _stale():
     index = DOCS / "index.html"
     if not index.exists(): return True
-    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.yml"), *NBS.glob("*.css"), *NBS.glob("*.lua"), ROOT / "tools" / "mathjax.py"]
+    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.yml"), *NBS.glob("*.css"), *NBS.glob("*.scss"), *NBS.glob("*.lua"),
+           ROOT / "tools" / "mathjax.py", ROOT / "tools" / "render_book.py"]
     return max(p.stat().st_mtime for p in src) > index.stat().st_mtime or not (DOCS / "mathjax").exists()
 
 
@@ -117,7 +122,8 @@ def site():
     if _stale() and not (os.environ.get("DLNOTES_SITE_REUSE") and (DOCS / "index.html").exists()):
         r = subprocess.run([sys.executable, str(ROOT / "tools" / "render_book.py")], cwd=ROOT, capture_output=True,
                            text=True, timeout=1800)
-        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-5000:]
+        errors = [l for l in (r.stdout + r.stderr).splitlines() if "ERROR" in l or "Error in notebook" in l]
+        assert r.returncode == 0, "the site did not render:\n" + "\n".join(errors[:10]) + "\n...\n" + r.stderr[-3000:]
     pages = sorted(p.name for p in DOCS.glob("*.html"))
     handler = functools.partial(_Quiet, directory=str(DOCS))
     srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
@@ -138,9 +144,13 @@ def site():
                 ctx = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
                 ctx.route("**/*", route)
                 page = ctx.new_page()
+                errors = []
+                page.on("pageerror", lambda e: errors.append(str(e)[:120]))
                 for name in pages:
+                    errors.clear()
                     page.goto(base + name, wait_until="load", timeout=60_000)
                     m = page.evaluate(PROBE)
+                    m["jserrors"] = list(errors)
                     if width == DESKTOP: m["slides"] = page.evaluate(SLIDE)
                     stem = Path(m["source"]).stem if m["source"] else Path(name).stem
                     res.setdefault(name, {"stem": stem})[width] = m
@@ -183,6 +193,13 @@ def test_nothing_is_loaded_from_the_network(site):
 
 
 @needs_site
+def test_no_javascript_errors(site):
+    bad = {p: v[w]["jserrors"] for p, v in site["pages"].items() for w in (DESKTOP, PHONE) if v[w]["jserrors"]}
+    assert not bad, _report(site, "javascript", bad)
+    _report(site, "javascript", {})
+
+
+@needs_site
 def test_images_load(site):
     bad = {p: v[DESKTOP]["broken"] for p, v in site["pages"].items() if v[DESKTOP]["broken"]}
     assert not bad, _report(site, "images", bad)
@@ -206,6 +223,14 @@ def test_internal_links_resolve(site):
                 if anchor not in ids: bad.setdefault(p, []).append(f"dead anchor {path}#{anchor}")
     assert not bad, _report(site, "links", bad)
     _report(site, "links", {})
+
+
+@needs_site
+def test_class_signatures_read_class(site):
+    "The API docs show a class as `class Name(`, not nbdev's `def Name(` (nbs/book_filter.lua)."
+    bad = {p: v[DESKTOP]["defclass"] for p, v in site["pages"].items() if v[DESKTOP]["defclass"]}
+    assert not bad, _report(site, "class signatures", bad)
+    _report(site, "class signatures", {})
 
 
 @needs_site

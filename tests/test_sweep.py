@@ -123,12 +123,6 @@ def _find(name):
     raise LookupError(name)
 
 
-def _has_torch():
-    try: import torch  # noqa: F401
-    except ImportError: return False
-    return True
-
-
 # --------------------------------------------------------------------------------------------------- valid values
 def _rng(): return np.random.default_rng(0)
 def _mlp(sizes=(3, 4, 2), **kw): return _find("MLP")(list(sizes), seed=0, **kw)
@@ -219,7 +213,7 @@ VALID = {
     "data_dir": lambda c: _TMP / "no-mnist", "dataset": lambda c: "digits", "rungs": lambda c: ["ch3-crossentropy-30"],
     "seeds": lambda c: (0,), "quick_epochs": lambda c: 1,
     "images": lambda c: _rng().random((3, 64)), "samples": lambda c: _rng().normal(size=50),
-    "curves": lambda c: {"a": [1.0, 0.5, 0.2]}, "path_": lambda c: None, "target_": lambda c: None,
+    "curves": lambda c: {"a": [1.0, 0.5, 0.2]},
     "hess": lambda c: np.eye(2), "key": lambda c: "valid_acc",
     "layers": lambda c: (_find("Linear")(3, 4, seed=0), _find("Sigmoid")(), _find("Linear")(4, 2, seed=0)),
     "angles": lambda c: np.array([0.0, 10.0, -10.0]), "dx": lambda c: 1, "dy": lambda c: -1,
@@ -332,8 +326,7 @@ KINDS = {  # argument name -> kind
                      "max_angle", "gamma", "norm_type", "temperature"], "nonneg"),
     **dict.fromkeys(["p", "valid_frac", "test_frac", "factor"], "prob"),
     **dict.fromkeys(["a", "b", "mean", "val", "gain", "dampening", "score", "metric", "param", "lo", "hi"], "real"),
-    **dict.fromkeys(["x", "X", "input", "w", "x0", "grad_out", "logp", "images", "samples", "angles", "hess", "y_pred",
-                     "data_"], "array"),
+    **dict.fromkeys(["x", "X", "input", "w", "x0", "grad_out", "logp", "images", "samples", "angles", "hess", "y_pred"], "array"),
     **dict.fromkeys(["y"], "labels"),
     **dict.fromkeys(["model"], "model"), **dict.fromkeys(["layers"], "module"),
     **dict.fromkeys(["opt", "optimizer"], "optimizer"), **dict.fromkeys(["loss"], "loss"),
@@ -362,8 +355,8 @@ KINDS = {  # argument name -> kind
     **dict.fromkeys(["values"], "rows"), **dict.fromkeys(["epoch"], "count0"), **dict.fromkeys(["id"], "key"),
     **dict.fromkeys(["dpi", "colors", "max_bytes"], "count"), **dict.fromkeys(["every"], "choice"),
     # free text (labels, titles, names) and matplotlib's own arguments: not swept
-    **dict.fromkeys(["what", "title", "shape", "fmt", "html", "caption", "alt", "answer", "ex", "exact_train_metrics_", "xlabel", "ylabel", "label", "name", "cmap", "bins", "levels", "styles", "shade",
-                     "paths", "trace", "kwargs", "defaults"], None),
+    **dict.fromkeys(["what", "title", "shape", "fmt", "html", "caption", "alt", "answer", "ex", "xlabel", "ylabel",
+                     "label", "name", "cmap", "bins", "levels", "styles", "shade", "paths", "trace", "kwargs", "defaults"], None),
 }
 KIND_OVERRIDES = {  # names that mean something else in one place
     "optimizers.newton_step": {"grad": "array", "x": "array"}, "optimizers.steps_to": {"path": "array", "target": "array"},

@@ -6,7 +6,8 @@ against its registry integrity hash) is unpacked under `build/mathjax-3.2.2/` (f
 fonts, the TeX extensions, the menu and accessibility modules) into DEST (default `_docs/mathjax`).
 `nbs/_quarto.yml` points `html-math-method` at `mathjax/tex-chtml-full.js`, relative to each page.
 `tools/render_book.py` (`make book`) and `.github/workflows/deploy.yaml` call it after rendering.
-`python tools/mathjax.py --fetch` only fetches (so that `make book` fails early, before executing anything).
+`python tools/mathjax.py --fetch` only fetches (so that `make book` fails early, before executing anything;
+where neither npm nor Quarto is installed there is no site to render and it only says so).
 Needs `npm` (Node.js) the first time; without it it exits with status 4 and says what to install.
 """
 import base64, hashlib, json, shutil, subprocess, sys, tarfile
@@ -61,6 +62,10 @@ def install(dest):
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--fetch"]:  # only make sure the pinned package is in build/ (`make book` does this first)
+        if shutil.which("npm") is None and shutil.which("quarto") is None and not (CACHE / "package").exists():
+            print("Neither npm nor Quarto is installed: the site will not be rendered, so MathJax is not needed now.",
+                  file=sys.stderr)
+            sys.exit(0)
         print(f"MathJax {VERSION} ready in {fetch()}")
         sys.exit(0)
     dest = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "_docs" / "mathjax"
