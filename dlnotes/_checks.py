@@ -136,6 +136,8 @@ def check_array(name, # the argument's name
                 finite=False, # refuse inf and nan entries
                 nonempty=False): # refuse an array with no elements
     "`value` as a float ndarray; `TypeError` for non-numbers (None, strings, complex), `ValueError` for a wrong ndim/size or non-finite entries."
+    if (type(value) is np.ndarray and value.dtype.kind == "f" and ndim is None and not finite and not nonempty
+            and (dtype is None or value.dtype == dtype)): return value  # the common case, in every batch: nothing to do
     a = check_numeric(name, value)
     if dtype is not None:
         dt = np.dtype(dtype)
@@ -163,6 +165,7 @@ def check_shape(name, # the argument's name
                 value, # an array
                 shape): # the shape it must have
     "`value` if its shape is `shape`; `ValueError` naming both shapes otherwise."
+    if type(value) is np.ndarray and value.shape == shape: return value  # the common case, without np.shape's overhead
     if np.shape(value) != tuple(shape): fail_value(name, f"an array of shape {tuple(shape)}", value, f"shape {np.shape(value)}")
     return value
 

@@ -84,26 +84,28 @@ def forward(self: Linear, x): # input of shape (..., n_in)
     x = check_array("x", x, dtype=self.weight.data.dtype)
     if x.ndim == 0 or x.shape[-1] != self.n_in: fail_value("x", f"an array of shape (..., n_in={self.n_in})", x, f"shape {x.shape}")
     self._x = x
-    with np.errstate(over="ignore", invalid="ignore"): # an overflow gives inf, as in torch; training's divergence check names it
-        y = x @ self.weight.data.T
-        return y + self.bias.data if self.bias is not None else y
+    y = x @ self.weight.data.T
+    return y + self.bias.data if self.bias is not None else y
+
+@patch
+def _accumulate(self: Linear, grad_out):
+    "Check G, add dL/dW = GᵀX and dL/db = Σ G to the parameters' grads, return G as an array of the weights' dtype."
+    shape = None if self._x is None else self._x.shape[:-1] + (self.n_out,)
+    g = self.check_grad_out(grad_out, shape).astype(self.weight.data.dtype, copy=False)
+    g2, x2 = g.reshape(-1, self.n_out), self._x.reshape(-1, self.n_in)
+    self.weight.grad += g2.T @ x2          # dL/dW = Gᵀ X, accumulated
+    if self.bias is not None: self.bias.grad += g2.sum(0)   # dL/db = Σ over the batch
+    return g
 
 @patch
 def backward_params(self: Linear, grad_out): # dL/dy, the output's shape
     "Accumulate dL/dW = GᵀX and dL/db = Σ G only; returns G (as an array of the weights' dtype)."
-    shape = None if self._x is None else self._x.shape[:-1] + (self.n_out,)
-    g = self.check_grad_out(grad_out, shape).astype(self.weight.data.dtype, copy=False)
-    g2, x2 = g.reshape(-1, self.n_out), self._x.reshape(-1, self.n_in)
-    with np.errstate(over="ignore", invalid="ignore"): # as in forward: inf, not a warning
-        self.weight.grad += g2.T @ x2          # dL/dW = Gᵀ X, accumulated
-        if self.bias is not None: self.bias.grad += g2.sum(0)   # dL/db = Σ over the batch
-    return g
-
+    with np.errstate(over="ignore", invalid="ignore"): # a gradient beyond the float range is inf, as in torch,
+        return self._accumulate(grad_out)              # and training's divergence check names it
 @patch
 def backward(self: Linear, grad_out): # dL/dy, the output's shape
     "Accumulate the parameters' gradients and return dL/dx = G W."
-    g = self.backward_params(grad_out)
-    with np.errstate(over="ignore", invalid="ignore"): return g @ self.weight.data
+    with np.errstate(over="ignore", invalid="ignore"): return self._accumulate(grad_out) @ self.weight.data
 
 # %% ../nbs/03_activations.ipynb #9d4b6fd0
 def layer_gradcheck(layer, # a `Module`: forward(x), backward(grad_out), parameters()

@@ -138,18 +138,21 @@ class Optimizer:
                  defaults): # dict of hyper-parameters (with "lr"); a group's own entries override them
         check_instance("defaults", defaults, dict)
         self.defaults, self.param_groups, self.state = self.check(dict(defaults)), [], {}
-        for group in _param_groups(params): self.add_param_group(group)
+        for i, group in enumerate(_param_groups(params)): self._add_group(group, f"param_groups[{i}]")
 
     def add_param_group(self, group): # a dict {"params": [...], hyper-parameter: value, ...}
         "Add a parameter group; the hyper-parameters it does not set come from `defaults`."
-        where = f"param_groups[{len(self.param_groups)}]"
+        self._add_group(group, "group")
+
+    def _add_group(self, group, where): # where: how messages name the group ("group", "param_groups[1]")
         check_instance(where, group, dict, "a dict with a 'params' entry")
+        at = f"param_groups[{len(self.param_groups)}]"  # a checked group's entries are named where they will live
         if "params" not in group or set(group) - {"params", *self.defaults}:
             fail_value(where, f"a dict of 'params' and hyper-parameters among {sorted(self.defaults)}", group, f"keys {sorted(group)}")
         ps = _param_list(f"{where}['params']", [group["params"]] if isinstance(group["params"], Parameter) else group["params"])
         if {id(p) for p in self.params} & {id(p) for p in ps}:
             fail_value(f"{where}['params']", "Parameters that are in no other group", ps, "a Parameter of an earlier group")
-        self.param_groups.append(self.check({**self.defaults, **group, "params": ps}, lambda k: f"{where}[{k!r}]"))
+        self.param_groups.append(self.check({**self.defaults, **group, "params": ps}, lambda k: f"{at}[{k!r}]"))
 
     def check(self, h, # a dict of hyper-parameters: the defaults or a group
               name=str): # name(key): how the message names an entry

@@ -1107,3 +1107,103 @@ def _hint_07_4(case, got):
 register(Exercise("07.4", "07_init", "xavier_bound", "number",
                   cases=lambda rng: [Case("xavier_bound (xavier_uniform_ on a (30, 784) weight, gain for tanh)", (), _XB)],
                   hint=_hint_07_4, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and math.isclose(float(g), e, rel_tol=1e-9)))
+
+# %% ../nbs/99_exercises.ipynb #993f0efa
+# exercises of chapter 09
+_P1 = math.erfc(1 / math.sqrt(2))
+
+def _hint_09_1(case, got):
+    near = lambda x: is_real(got) and not isinstance(got, bool) and abs(float(got) - x) < 2e-3
+    if near(_P1 / 2): return "that is one tail, P(w > 1); |w| > 1 also counts w < −1"
+    if near(1 - _P1): return "that is P(|w| < 1), the share within one standard deviation; the question asks for the rest"
+    if near(0.0): return "|w| < 1 is the usual claim, and it is false: draw a million N(0, 1) numbers and count"
+    return "P(|w| > 1) = 2·(1 − Φ(1)) for w ~ N(0, 1), i.e. math.erfc(1/√2)"
+
+register(Exercise("09.1", "09_vanishing", "frac_above_1", "number",
+                  cases=lambda rng: [Case("frac_above_1 (P(|w| > 1) for w ~ N(0, 1))", (), _P1)],
+                  hint=_hint_09_1, compare=lambda e, g: is_real(g) and not isinstance(g, bool) and abs(float(g) - e) < 5e-4))
+
+def _chain_cost(ws, bs, x, y):
+    a = x
+    for w, b in zip(ws, bs): a = 1 / (1 + math.exp(-(w * a + b)))
+    return 0.5 * (a - y) ** 2
+
+def _cases_09_2(rng):
+    from dlnotes.gradients import numerical_gradient
+    pts = [((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), 1.0, 0.0), ((2.0, -1.5, 0.5), (0.3, -0.2, 0.1), 0.5, 1.0)]
+    pts += [(tuple(rng.normal(size=3) * 1.5), tuple(rng.normal(size=3)), float(rng.uniform(-1, 1)), float(rng.integers(0, 2)))
+            for _ in range(10)]
+    out = []
+    for ws, bs, x, y in pts:
+        g = numerical_gradient(lambda b: _chain_cost(ws, b, x, y), np.array(bs, float), h=1e-5)
+        out.append(Case(f"chain_grads(ws={_short(np.array(ws), 30)}, bs={_short(np.array(bs), 30)}, x={x:.3g}, y={y:g})",
+                        (ws, bs, x, y), g))
+    return out
+
+def _chain_variants(ws, bs, x, y):
+    s = lambda z: 1 / (1 + math.exp(-z))
+    zs, a = [], x
+    for w, b in zip(ws, bs): zs.append(w * a + b); a = s(zs[-1])
+    sp = [s(z) * (1 - s(z)) for z in zs]
+    right = [(a - y) * sp[2]]
+    for j in (1, 0): right.insert(0, right[0] * ws[j + 1] * sp[j])
+    no_out = [(a - y)]
+    for j in (1, 0): no_out.insert(0, no_out[0] * ws[j + 1] * sp[j])
+    no_w = [(a - y) * sp[2]]
+    for j in (1, 0): no_w.insert(0, no_w[0] * sp[j])
+    own_w = [(a - y) * sp[2]]
+    for j in (1, 0): own_w.insert(0, own_w[0] * ws[j] * sp[j])
+    return np.array(right), np.array(no_out), np.array(no_w), np.array(own_w)
+
+def _hint_09_2(case, got):
+    ws, bs, x, y = case.args
+    if isinstance(got, Exception): return "return an array of the three bias gradients, first layer first"
+    try: g = np.asarray(got, float)
+    except (TypeError, ValueError): return "return an array of the three bias gradients, first layer first"
+    if g.shape != (3,): return f"return three numbers, ∂C/∂b₁, ∂C/∂b₂, ∂C/∂b₃, not an array of shape {g.shape}"
+    right, no_out, no_w, own_w = _chain_variants(ws, bs, x, y)
+    if np.allclose(g, right[::-1], rtol=1e-5, atol=1e-9): return "first layer first: (∂C/∂b₁, ∂C/∂b₂, ∂C/∂b₃)"
+    if np.allclose(g, no_out, rtol=1e-5, atol=1e-9): return "δ₃ = (a₃ − y)·σ′(z₃): the output neuron's own σ′ is part of its error"
+    if np.allclose(g, no_w, rtol=1e-5, atol=1e-9): return "going back a layer multiplies by the weight in between: δⱼ = δⱼ₊₁·wⱼ₊₁·σ′(zⱼ)"
+    if np.allclose(g, own_w, rtol=1e-5, atol=1e-9): return "the weight in between is wⱼ₊₁ (the next neuron's), not wⱼ"
+    if np.allclose(g, -right, rtol=1e-5, atol=1e-9): return "a sign: ∂C/∂a₃ = a₃ − y"
+    return "δ₃ = (a₃ − y)σ′(z₃), δⱼ = δⱼ₊₁·wⱼ₊₁·σ′(zⱼ), and ∂C/∂bⱼ = δⱼ (σ′(z) = σ(z)(1 − σ(z)))"
+
+register(Exercise("09.2", "09_vanishing", "chain_grads", "function", _cases_09_2, _hint_09_2,
+                  compare=lambda e, g: _close(g, e, 1e-5, 1e-9)))
+
+def _cases_09_3(rng):
+    fixed = [(1.0, 1.0, 1.0, 1.0), (2.0, 100.0, 100.0, 100.0), (0.5, -2.0), (3.0,), (-1.0, 0.5, -0.25)]
+    rand = [tuple(float(v) for v in rng.normal(size=int(rng.integers(2, 8))) * 2) for _ in range(10)]
+    return [Case(f"max_ratio(ws={_short(np.array(ws), 44)})", (ws,), float(np.prod(np.abs(ws[1:]))) / 4 ** (len(ws) - 1))
+            for ws in fixed + rand]
+
+def _hint_09_3(case, got):
+    (ws,) = case.args
+    if isinstance(got, Exception) or not is_real(got): return "return one number: Π_{j ≥ 2} |w_j| / 4^(L−1)"
+    near = lambda v: math.isclose(float(got), v, rel_tol=1e-6, abs_tol=1e-15)
+    L = len(ws)
+    if near(float(np.prod(np.abs(ws))) / 4 ** (L - 1)):
+        return "w₁ does not appear: the ratio ∂C/∂b₁ / ∂C/∂b_L is Π_{j=1}^{L−1} w_{j+1}σ′(z_j)"
+    if near(float(np.prod(np.abs(ws[1:])))): return "each factor also carries σ′(z_j) ≤ 1/4: divide by 4 per factor"
+    if near(float(np.prod(np.abs(ws[1:]))) / 4 ** L): return f"a chain of L = {L} neurons has L − 1 = {L - 1} factors between b₁ and b_L"
+    if near(float(np.prod(ws[1:])) / 4 ** (L - 1)): return "a ratio of magnitudes: take |w_j|"
+    return "|∂C/∂b₁ / ∂C/∂b_L| = Π_{j=1}^{L−1} |w_{j+1}|σ′(z_j) ≤ Π |w_{j+1}| / 4^(L−1)"
+
+register(Exercise("09.3", "09_vanishing", "max_ratio", "function", _cases_09_3, _hint_09_3,
+                  compare=lambda e, g: is_real(g) and not isinstance(g, bool) and math.isclose(float(g), e, rel_tol=1e-9, abs_tol=1e-15)))
+
+def _cases_09_4(rng):
+    pts = [(0.5, 100), (0.1, 1), (3.0, 10), (1.0, 1024)] + [(float(10 ** rng.uniform(-3, 0.5)), int(rng.integers(1, 5000))) for _ in range(8)]
+    return [Case(f"equivalent_lr({lr:.4g}, {B})", (lr, B), lr / B) for lr, B in pts]
+
+def _hint_09_4(case, got):
+    lr, B = case.args
+    if isinstance(got, Exception) or not is_real(got): return "return one number, the learning rate for the summed loss"
+    near = lambda v: math.isclose(float(got), v, rel_tol=1e-6)
+    if near(lr * B): return "the summed gradient is already B times larger: the learning rate must shrink, not grow"
+    if near(lr / math.sqrt(B)): return "the factor is exact, not statistical: ∇Σ Cᵢ = B·∇(mean), so divide by B"
+    return "∇ Σᵢ Cᵢ = B · ∇ (1/B) Σᵢ Cᵢ, so the same step needs η/B"
+
+register(Exercise("09.4", "09_vanishing", "equivalent_lr", "function", _cases_09_4, _hint_09_4,
+                  compare=lambda e, g: is_real(g) and not isinstance(g, bool) and math.isclose(float(g), e, rel_tol=1e-9)))

@@ -9,6 +9,7 @@ __all__ = ['subplots', 'new_ax', 'label_ax', 'plot_curves', 'plot_function', 'pl
            'MdTable', 'md_table', 'InteractiveFigure', 'interactive_sweep']
 
 # %% ../nbs/91_plots.ipynb #d204bc17
+import re
 from collections.abc import Mapping
 import numpy as np
 import matplotlib.pyplot as plt
@@ -185,7 +186,7 @@ def show_images(images, # array (n, h, w), or (n, h*w) of square images
 
 # %% ../nbs/91_plots.ipynb #3349e330
 def _cell(v, fmt):
-    "One table cell as text: numbers through `fmt`, everything else through `str`, with `|` escaped."
+    "One table cell as text: numbers through `fmt`, everything else through `str`, with `|` and tag-like `<` escaped."
     if isinstance(v, (bool, np.bool_)): s = str(bool(v))
     elif isinstance(v, (int, np.integer)): s = f"{int(v):,}" if abs(int(v)) >= 10_000 else str(int(v))
     elif isinstance(v, (float, np.floating)):
@@ -193,6 +194,7 @@ def _cell(v, fmt):
         s = "—" if np.isnan(v) else ("∞" if v > 0 else "−∞") if np.isinf(v) else (fmt(v) if callable(fmt) else format(v, fmt))
     elif v is None: s = ""
     else: s = str(v)
+    s = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", s)  # "<eos>" is text, not an HTML tag; "x < 1" stays as it is
     return s.replace("|", "\\|").replace("\n", " ")
 
 class MdTable:

@@ -1,4 +1,4 @@
-"""Why deep sigmoid networks learn slowly in their early layers: per-layer gradient norms, the product of w·σ′(z) factors, exploding gradients and clipping, and the fix with ReLU and He initialization.
+"""Why deep sigmoid networks learn slowly in their early layers: per-layer gradient norms, the product of w·σ′(z) factors, exploding gradients and clipping, summed losses as a cause of exploding updates, and the fix with ReLU and He initialization.
 
 Docs: https://dlnotes.github.io/dlnotes/vanishing.html.md"""
 

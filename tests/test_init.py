@@ -132,3 +132,20 @@ def test_huge_hyper_parameters_no_overflow():
                      lambda: uniform_(np.empty(3), -1e308, 1e308), lambda: normal_(np.empty(3), 0, 1e307),
                      lambda: normal_(np.empty(3), 1e308, 1e307)):
             with pytest.raises(ValueError): call()
+
+
+@pytest.mark.parametrize("val", [0.0, 0.3])
+def test_constant_init_keeps_hidden_units_identical(val):
+    "Chapter 07's symmetry claim: from a constant init every hidden unit gets the same update, forever."
+    from dlnotes.init import make_init
+    from dlnotes.training import fit
+    from dlnotes.losses import CrossEntropyCost
+    from dlnotes.optimizers import SGD
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 8)), rng.integers(0, 3, 60)
+    net = MLP([8, 6, 3], init=make_init(constant_, val=val), seed=0)
+    fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=0.5), X, y, 5, 10, seed=0, progress=False)
+    W1, W2 = net[0].weight.data, net[2].weight.data
+    assert np.abs(W1).max() > 0.01                                  # it did learn something
+    assert np.abs(W1 - W1[0]).max() <= 1e-9 * max(1.0, np.abs(W1).max())
+    assert np.abs(W2 - W2[:, :1]).max() <= 1e-9 * max(1.0, np.abs(W2).max())

@@ -172,3 +172,52 @@ def test_dropout_factory_gets_a_generator_per_layer():
     np.testing.assert_array_equal([g.random(4) for g in gens][0], draws[0])    # same seed, same streams
     # the weights do not depend on whether there is dropout
     np.testing.assert_array_equal(net[0].weight.data, MLP([3, 4, 4, 4, 2], seed=5)[0].weight.data)
+
+
+# What backpropagation costs (chapter 05): FLOPs counted by torch, forward passes of finite differences, memory.
+@pytest.mark.parametrize("sizes", [[784, 30, 10], [64, 100, 10], [5, 8, 8, 3], [20, 3]], ids=lambda s: "-".join(map(str, s)))
+def test_backward_costs_one_to_two_forward_passes(sizes):
+    from torch.utils.flop_counter import FlopCounterMode
+    net = MLP(sizes, seed=0)
+    tn = to_torch(net)
+    for input_grad in (False, True):
+        x = torch.from_numpy(np.random.default_rng(0).random((16, sizes[0]))).requires_grad_(input_grad)
+        with FlopCounterMode(display=False) as f: out = tn(x)
+        with FlopCounterMode(display=False) as b: out.sum().backward()
+        fwd, bwd = f.get_total_flops(), b.get_total_flops()
+        # forward: 2·m·Σ n_in·n_out; backward: twice that, minus the first layer's ∂C/∂x unless x needs a gradient
+        mm = [2 * 16 * i * o for i, o in zip(sizes[:-1], sizes[1:])]
+        assert fwd == sum(mm) and bwd == 2 * sum(mm) - (0 if input_grad else mm[0])
+        assert 1 <= bwd / fwd <= 2
+
+
+def test_finite_differences_cost_two_forward_passes_per_parameter():
+    from dlnotes.activations import Module
+    from dlnotes.gradients import numerical_gradient
+    class Count(Module):
+        def __init__(self): self.n = 0
+        def forward(self, x): self.n += 1; return x
+        def backward(self, g): return g
+    c, net = Count(), MLP([4, 3, 2], seed=0)
+    model, loss = Sequential(c, *net), CrossEntropyLoss()
+    x, y = np.random.default_rng(0).random((5, 4)), np.array([0, 1, 1, 0, 1])
+    for p in model.parameters():
+        def f(v, p=p):
+            old = p.data.copy(); p.data[...] = v
+            try: return loss(model(x), y)
+            finally: p.data[...] = old
+        numerical_gradient(f, p.data)
+    assert c.n == 2 * sum(p.data.size for p in net.parameters())
+
+
+@pytest.mark.parametrize("act,per_layer", [("sigmoid", 2), ("tanh", 1), ("relu", 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m", [1, 7, 100])
+def test_stored_activations_memory(act, per_layer, dtype, m):
+    "What the layers keep for backward: each Linear its input, each activation its input (Sigmoid also e^{-|z|})."
+    sizes = [50, 20, 8, 5]
+    net = MLP(sizes, act, output=act, dtype=dtype, seed=0)
+    net(np.zeros((m, sizes[0]), dtype))
+    stored = sum(v.nbytes for l in net for v in vars(l).values() if isinstance(v, np.ndarray))
+    numbers = sum(sizes[:-1]) + per_layer * sum(sizes[1:])
+    assert stored == m * numbers * np.dtype(dtype).itemsize

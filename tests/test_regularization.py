@@ -271,3 +271,14 @@ def test_early_stopping_inside_fit_stops_with_cancel_and_no_warning():
         h = fit(net, CrossEntropyCost(), SGD(net.parameters(), lr=3.0), X[:40], y[:40], 200, 5, valid=(X[40:], y[40:]),
                 callbacks=[es], progress=False)
     assert es.stopped_epoch == len(h.epochs) < 200
+
+
+def test_dropout_scaled_network_is_the_mean_of_thinned_logits():
+    "Chapter 06's ensemble claim: with a linear output layer the eval-mode logits are the expectation over masks."
+    rng = np.random.default_rng(0)
+    X = rng.random((5, 6))
+    net = MLP([6, 40, 3], dropout=lambda g: Dropout(0.5, rng=g), seed=0)
+    net.eval(); scaled = net(X)
+    net.train(); thinned = np.array([net(X) for _ in range(4000)]); net.eval()
+    se = thinned.std(0) / math.sqrt(len(thinned))
+    assert np.all(np.abs(thinned.mean(0) - scaled) < 5 * se + 1e-12)

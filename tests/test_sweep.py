@@ -223,6 +223,8 @@ VALID = {
     "group": lambda c: {"params": [_find("Parameter")(np.zeros(2))]}, "layer": lambda c: _find("Linear")(3, 2, seed=0),
     "G": lambda c: _rng().normal(size=(4, 2)), "first_loss": lambda c: 1.0,
     "rows": lambda c: [[1, 2.5], ["a", None]], "headers": lambda c: ["x", "y"], "html": lambda c: "<div></div>",
+    "words": lambda c: ["<eos>", "a", "b"], "table": lambda c: {(): {"a": 0.6, "b": 0.4}, ("a",): {"<eos>": 1.0}},
+    "h": lambda c: _find("Hypothesis")((1, 0), -0.5, True),
     "n_frames": lambda c: 1, "draw": lambda c: (lambda fig, v: fig.add_subplot().plot([0, v])), "values": lambda c: [0.5, 1.0],
     "caption": lambda c: "a caption", "alt": lambda c: "alt text", "id": lambda c: next(iter(_find("EXERCISES"))),
     "answer": lambda c: None, "mode": lambda c: None, "y_pred": lambda c: _rng().normal(size=5),
@@ -296,6 +298,9 @@ CALLS = {
     "training.Learner": {"valid": lambda c: (_rng().random((4, 3)), np.array([0, 1, 0, 1]))},
     "plots.interactive_sweep": {"size": lambda c: (2.0, 1.0), "dpi": lambda c: 30},
     "optimizers.weight_decay_groups": {"params": lambda c: _mlp().parameters()},
+    "optimizers.LogUniform": {"low": lambda c: 0.001, "high": lambda c: 1.0},
+    "optimizers.tpe_search": {"n_trials": lambda c: 2, "n_startup_trials": lambda c: 1},
+    "beam.beam_candidates": {"beams": lambda c: [((), 0.0)], "logp": lambda c: np.log(np.full((1, 2), 0.5))},
 }
 CALLS["beam.NGramTable.batched"] = {"prefixes": lambda c: __import__("torch").tensor([[4], [4]])}
 
@@ -348,6 +353,8 @@ KINDS = {  # argument name -> kind
     **dict.fromkeys(["ax", "axes"], "axes"), **dict.fromkeys(["valid"], "validpair"),
     **dict.fromkeys(["size"], "figsize"), **dict.fromkeys(["feedback"], "choice"),
     # free text (labels, titles, names) and matplotlib's own arguments: not swept
+    **dict.fromkeys(["words"], "rows"), **dict.fromkeys(["table"], "table"), **dict.fromkeys(["h"], "hypothesis"),
+    **dict.fromkeys(["n_startup_trials"], "count"), **dict.fromkeys(["n_jobs"], "n_jobs"),
     **dict.fromkeys(["loss_func"], "loss"), **dict.fromkeys(["xb"], "array"), **dict.fromkeys(["yb"], "labels"),
     **dict.fromkeys(["scheduler"], "scheduler"), **dict.fromkeys(["group", "state_dict"], "dict"),
     **dict.fromkeys(["G"], "array"), **dict.fromkeys(["first_loss"], "real"), **dict.fromkeys(["layer"], "module"),
@@ -356,12 +363,13 @@ KINDS = {  # argument name -> kind
     **dict.fromkeys(["dpi", "colors", "max_bytes"], "count"), **dict.fromkeys(["every"], "choice"),
     # free text (labels, titles, names) and matplotlib's own arguments: not swept
     **dict.fromkeys(["what", "title", "shape", "fmt", "html", "caption", "alt", "answer", "ex", "xlabel", "ylabel",
-                     "label", "name", "cmap", "bins", "levels", "styles", "shade", "paths", "trace", "kwargs", "defaults"], None),
+                     "label", "name", "study_name", "storage", "cmap", "bins", "levels", "styles", "shade", "paths", "trace", "kwargs", "defaults"], None),
 }
 KIND_OVERRIDES = {  # names that mean something else in one place
     "optimizers.newton_step": {"grad": "array", "x": "array"}, "optimizers.steps_to": {"path": "array", "target": "array"},
     "optimizers.rosenbrock": {"x": "array", "y": "array"}, "optimizers.rosenbrock_grad": {"x": "array", "y": "array"},
-    "optimizers.loguniform": {"low": "pos", "high": "pos"}, "descent.check_finite": {"loss": "real", "step": "count0", "lr": "lr_or_list"},
+    "optimizers.loguniform": {"low": "pos", "high": "pos"},
+    "optimizers.LogUniform": {"low": "pos", "high": "pos"}, "beam.beam_candidates": {"beams": "beams"}, "descent.check_finite": {"loss": "real", "step": "count0", "lr": "lr_or_list"},
     "descent.train_quadratic": {"model": "quadmodel", "x": "array", "y": "array"},
     "descent.mse_with_grad": {"y": "array"}, "guess.describe": {"feedback": "int"},
     "guess.GuessingGame.describe": {"feedback": "int"}, "guess.GuessingGame.guess": {"n": "int"},
@@ -515,6 +523,14 @@ def _values(kind, b, none_ok, c, name=None):
             v += [M("rung with hidden=0", rep(b, hidden=0)), M("rung with lr=-1", rep(b, lr=-1.0)),
                   M("rung with cost='nope'", rep(b, cost="nope")), M("rung with split='nope'", rep(b, split="nope"))]
         return v
+    if kind == "n_jobs":         # joblib's convention: -1 means every core
+        return [v for v in _values("count", b, none_ok, c, name) if v.label != "-1"]
+    if kind == "beams":
+        return common + [M("3", 3), M("'abc'", "abc"), Y("[]", [])]
+    if kind == "table":
+        return [v for v in _values("dict", b, none_ok, c, name) if v.label != "{}"]
+    if kind == "hypothesis":
+        return common + [M("'abc'", "abc"), M("3", 3)]
     if kind == "scheduler":
         return common + [M("'abc'", "abc"), M("3", 3), M("a model", _mlp())]
     if kind == "rows":

@@ -129,3 +129,30 @@ def test_callbacks_have_real_names_and_check_arguments():
     assert GradNormRecorder.after_backward.__qualname__ == "GradNormRecorder.after_backward"
     with pytest.raises(TypeError, match="max_norm"): GradClip("1")
     with pytest.raises(ValueError, match="which must be one of"): GradNormRecorder().per_epoch("grad")
+
+
+@pytest.mark.parametrize("B", [1, 7, 64])
+def test_summed_loss_gradient_is_batch_size_times_the_mean(B):
+    "Chapter 09's claim: with reduction='sum' every gradient is exactly B times the mean's; SGD with lr/B is the same run."
+    rng = np.random.default_rng(B)
+    X, y = rng.random((B, 6)), rng.integers(0, 3, B)
+    grads = {}
+    for red in ("mean", "sum"):
+        net = MLP([6, 5, 5, 3], "sigmoid", seed=0)
+        loss = CrossEntropyLoss(reduction=red)
+        loss.forward(net.forward(X), y); net.backward(loss.backward())
+        grads[red] = [p.grad.copy() for p in net.parameters()]
+    for gm, gs in zip(grads["mean"], grads["sum"]): np.testing.assert_allclose(gs, B * gm, rtol=1e-12, atol=1e-15)
+    nets = {red: MLP([6, 5, 3], seed=1) for red in ("mean", "sum")}
+    for red, lr in (("mean", 0.5), ("sum", 0.5 / B)):
+        fit(nets[red], CrossEntropyLoss(reduction=red), SGD(nets[red].parameters(), lr=lr), X, y, 3, B, seed=0, progress=False)
+    for p, q in zip(nets["mean"].parameters(), nets["sum"].parameters()): np.testing.assert_allclose(p.data, q.data, rtol=1e-9, atol=1e-12)
+
+
+def test_sigmoid_factor_bound():
+    "|w σ′(z)| <= |w|/4 for every w and z; a third of N(0, 1) weights exceed 1 in magnitude."
+    from dlnotes.activations import sigmoid_prime
+    rng = np.random.default_rng(0)
+    w, z = rng.normal(size=10_000) * 3, rng.normal(size=10_000) * 5
+    assert np.all(np.abs(w * sigmoid_prime(z)) <= np.abs(w) / 4 * (1 + 1e-12))
+    assert abs(np.mean(np.abs(rng.standard_normal(200_000)) > 1) - math.erfc(1 / math.sqrt(2))) < 0.005
