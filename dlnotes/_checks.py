@@ -136,8 +136,9 @@ def check_array(name, # the argument's name
                 finite=False, # refuse inf and nan entries
                 nonempty=False): # refuse an array with no elements
     "`value` as a float ndarray; `TypeError` for non-numbers (None, strings, complex), `ValueError` for a wrong ndim/size or non-finite entries."
-    if (type(value) is np.ndarray and value.dtype.kind == "f" and ndim is None and not finite and not nonempty
-            and (dtype is None or value.dtype == dtype)): return value  # the common case, in every batch: nothing to do
+    if (type(value) is np.ndarray and value.dtype.kind == "f" and (dtype is None or value.dtype == dtype) and not finite
+            and (ndim is None or value.ndim == ndim) and (value.size or not nonempty)):
+        return value  # the common case, in every batch: nothing to convert or refuse
     a = check_numeric(name, value)
     if dtype is not None:
         dt = np.dtype(dtype)

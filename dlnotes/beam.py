@@ -119,7 +119,9 @@ class TableModel:
 
     def text(self, h): # a `Hypothesis`, or a sequence of token ids
         "The words of a hypothesis, joined by spaces."
-        return " ".join(self.words[t] for t in getattr(h, "tokens", h))
+        ids = getattr(h, "tokens", h)
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"): fail_type("h", "a Hypothesis or a sequence of token ids", h)
+        return " ".join(self.words[check_int("h", t, 0, len(self.words) - 1)] for t in ids)  # token ids in the vocabulary
 
 NOTES_WORDS = ["<eos>", "étudiant", "Je", "moi", "suis"]  # the French output vocabulary of the notes' example
 NOTES_TABLE = {  # P(next French word | French words so far), decoding the English "I am a student"

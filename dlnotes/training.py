@@ -14,7 +14,7 @@ import sys
 import warnings
 from collections.abc import Mapping
 import numpy as np
-from ._checks import (check_int, check_bool, check_choice, check_array, check_rng, fail_type, fail_value,
+from ._checks import (check_int, check_bool, check_choice, check_array, check_numeric, check_rng, fail_type, fail_value,
                              is_int)
 from .descent import SGD, DIVERGENCE_FACTOR, check_finite, check_divergence, minibatches
 from .activations import Module, Sigmoid, Softmax
@@ -122,7 +122,8 @@ class Learner:
 
     def one_batch(self, xb, yb): # a mini-batch of inputs and its targets (in the form the loss takes)
         "One update (Nielsen's `update_mini_batch`): forward, cost, backward, step; True unless cancelled."
-        self.xb, self.yb, self.extra_loss = xb, yb, 0.0
+        self.xb, self.yb, self.extra_loss = check_array("xb", xb, ndim=2, nonempty=True), check_numeric("yb", yb), 0.0
+        if np.shape(self.yb)[:1] != self.xb.shape[:1]: fail_value("yb", f"one target per row of xb ({len(self.xb)})", yb, f"shape {np.shape(yb)}")
         try:
             self("before_batch")
             self.pred = self.model.forward(self.xb); self("after_pred")
