@@ -18,7 +18,7 @@ if _CLI: _signal.signal(_signal.SIGINT, lambda *_: _os._exit(130))
 # %% ../nbs/00_guess.ipynb #3ecbffc3
 import argparse, os, signal, sys
 import numpy as np
-from ._checks import check_choice, check_int, check_rng, fail_value
+from ._checks import check_callable, check_choice, check_instance, check_int, check_rng, fail_value
 
 # %% ../nbs/00_guess.ipynb #cfb96f1c
 TOO_HIGH, CORRECT, TOO_LOW = -1, 0, 1  # direction feedback: the sign of target − guess
@@ -47,7 +47,8 @@ class GuessingGame:
         if self.low > self.high: fail_value("high", f"an integer >= low = {self.low}", high)
         self.feedback = check_choice("feedback", feedback, FEEDBACKS)
         self.max_guesses = None if max_guesses is None else check_int("max_guesses", max_guesses, 1)
-        if target is None: target = check_rng("seed", seed).integers(self.low, self.high + 1)
+        rng = check_rng("seed", seed)  # checked even when a target is given
+        if target is None: target = rng.integers(self.low, self.high + 1)
         self.target = check_int("target", target, self.low, self.high)
         self.history = []  # (guess, feedback) pairs
 
@@ -84,9 +85,13 @@ def _rng(rng, seed):
     if rng is not None and seed is not None: raise ValueError("give seed or rng, not both")
     return check_rng("rng", rng) if rng is not None else check_rng("seed", seed)
 
+def _game(game):
+    "`game` if it is a `GuessingGame`; a TypeError naming it otherwise."
+    return check_instance("game", game, GuessingGame, "a GuessingGame")
+
 def linear_search(game): # a GuessingGame (any feedback)
     "Guess low, low+1, … until correct or out of guesses; returns the guesses made."
-    start = game.n_guesses
+    start = _game(game).n_guesses
     for n in range(game.low, game.high + 1):
         if game.over: break
         game.guess(n)
@@ -96,7 +101,7 @@ def random_guess(game, # a GuessingGame (any feedback)
                  seed=None, # seed of a new generator (give `seed` or `rng`, not both)
                  rng=None): # a np.random.Generator to draw from
     "Guess numbers of the range in a random order without repeating; returns the guesses made."
-    start, rng = game.n_guesses, _rng(rng, seed)
+    start, rng = _game(game).n_guesses, _rng(rng, seed)
     for n in rng.permutation(np.arange(game.low, game.high + 1)):
         if game.over: break
         game.guess(n)
@@ -106,7 +111,7 @@ def random_guess(game, # a GuessingGame (any feedback)
 def bisection(game, # a GuessingGame (direction or difference feedback)
               first=None): # the first guess (default: the middle of the range)
     "Guess the middle of the numbers not yet ruled out; returns the guesses made."
-    start, lo, hi = game.n_guesses, game.low, game.high
+    start, lo, hi = _game(game).n_guesses, game.low, game.high
     n = (lo + hi) // 2 if first is None else check_int("first", first, lo, hi)
     while not game.over:
         fb = game.guess(n)
@@ -118,7 +123,7 @@ def bisection(game, # a GuessingGame (direction or difference feedback)
 def use_difference(game, # a GuessingGame with feedback="difference"
                    first=None): # the first guess (default: the middle of the range)
     "Guess once, then guess + (target − guess); returns the guesses made (at most 2)."
-    if game.feedback != "difference":
+    if _game(game).feedback != "difference":
         raise ValueError(f"use_difference needs a game with feedback='difference', got feedback={game.feedback!r}")
     start = game.n_guesses
     n = (game.low + game.high) // 2 if first is None else check_int("first", first, game.low, game.high)
@@ -132,7 +137,7 @@ def random_narrowing(game, # a GuessingGame (direction or difference feedback)
                      seed=None, # seed of a new generator (give `seed` or `rng`, not both)
                      rng=None): # a np.random.Generator to draw from
     "Guess uniformly among the numbers not yet ruled out; returns the guesses made."
-    start, lo, hi, rng = game.n_guesses, game.low, game.high, _rng(rng, seed)
+    start, lo, hi, rng = _game(game).n_guesses, game.low, game.high, _rng(rng, seed)
     while not game.over:
         n = int(rng.integers(lo, hi + 1))
         fb = game.guess(n)
@@ -150,6 +155,7 @@ def play(strategy, # a strategy: strategy(game, **kwargs) plays the game
          seed=None, # seed for drawing the target
          **kwargs): # passed to the strategy (e.g. rng=, first=)
     "Play one game with `strategy`; returns the finished `GuessingGame`."
+    strategy = check_callable("strategy", strategy)
     feedback = feedback or getattr(strategy, "feedback", "direction")
     game = GuessingGame(low, high, target, max_guesses=max_guesses, feedback=feedback, seed=seed)
     strategy(game, **kwargs)
@@ -160,6 +166,8 @@ def count_guesses(strategy, # a strategy, as for `play`
                   high=100, # the largest target; every target low…high is played once
                   **kwargs): # passed to `play` (feedback=, max_guesses=, rng=, first=…)
     "Guesses `strategy` needs for each target low…high, as an int array of length high − low + 1."
+    strategy, low, high = check_callable("strategy", strategy), check_int("low", low, -LIMIT, LIMIT), check_int("high", high, -LIMIT, LIMIT)
+    if high < low: fail_value("high", f"an integer >= low = {low}", high)
     return np.array([play(strategy, low, high, t, **kwargs).n_guesses for t in range(low, high + 1)])
 
 # %% ../nbs/00_guess.ipynb #d044d65d

@@ -17,7 +17,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from ._checks import (check_int, check_real, check_bool, check_choice, check_instance, check_callable,
                              check_array, check_rng, fail_type, fail_value, is_real)
-from .descent import Parameter, Optimizer, SGD, DivergenceError, check_finite, check_divergence
+from .descent import (Parameter, Optimizer, SGD, DivergenceError, DIVERGENCE_FACTOR, check_finite, check_divergence,
+                             _diverged)
 _all_ = ["SGD"]  # chapter 02's class, the one SGD of the book
 
 # %% ../nbs/08_optimizers.ipynb #d0a1b2c4
@@ -128,6 +129,8 @@ def optimizer_path(grad, # grad(x1, x2) -> (dC/dx1, dC/dx2)
                    tol=None, # stop early once the gradient norm is below `tol`
                    f=None): # the function f(x1, x2) itself: if given, a value that explodes is divergence too
     "Run an optimizer from `x0` on a 2-D function; the visited points, shape (≤ steps+1, 2); `DivergenceError` if it diverges."
+    # diverged: a point that is not finite, a gradient norm beyond DIVERGENCE_FACTOR times its first value (adaptive
+    # methods can oscillate at |x| ~ lr, finite, forever), or, given f, a value beyond that factor (check_divergence)
     grad, make_opt, steps = check_callable("grad", grad), check_callable("make_opt", make_opt), check_int("steps", steps, 1)
     tol = None if tol is None else check_real("tol", tol, 0, low_open=True)
     if f is not None: check_callable("f", f)
@@ -141,7 +144,10 @@ def optimizer_path(grad, # grad(x1, x2) -> (dC/dx1, dC/dx2)
             g = check_array("grad(x1, x2)", grad(*p.data))
             if g.shape != (2,): fail_value("grad(x1, x2)", "a pair (dC/dx1, dC/dx2)", g, f"shape {g.shape}")
             p.grad[...] = g
-            if tol is not None and np.linalg.norm(p.grad) < tol: break
+            gn = float(np.linalg.norm(g)); g0 = gn if t == 1 else g0
+            if tol is not None and gn < tol: break
+            if gn > DIVERGENCE_FACTOR * max(g0, 1.0):
+                _diverged(f"the gradient norm grew from {g0:.4g} to {gn:.4g} (factor {DIVERGENCE_FACTOR:g})", opt.lr, t - 1, None)
             opt.step()
             check_finite(p.data, opt.lr, t, what="point (x1, x2)")
             if f is not None: check_divergence(value(), f0, opt.lr, t)

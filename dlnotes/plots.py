@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 import numpy as np
 import matplotlib.pyplot as plt
+from ._checks import (check_array, check_bool, check_callable, check_instance, check_int, check_real,
+                             fail_type, fail_value, is_real)
 
 # %% ../nbs/91_plots.ipynb #998d3db2
 def subplots(nrows=1, # rows of axes
@@ -20,14 +22,46 @@ def subplots(nrows=1, # rows of axes
              size=(5.0, 3.4), # (width, height) of *one* axes, inches
              **kwargs): # passed to `plt.subplots`
     "A figure of `nrows`×`ncols` axes sized per axes; returns `(fig, axes)` like `plt.subplots`."
-    if nrows < 1 or ncols < 1: raise ValueError(f"nrows and ncols must be >= 1, got {nrows}, {ncols}")
+    nrows, ncols, size = check_int("nrows", nrows, 1, 50), check_int("ncols", ncols, 1, 50), _size("size", size)
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), **kwargs)
 
 def new_ax(ax=None, # axes to draw on; None makes a new figure
            size=(5.0, 3.4)): # (width, height) in inches of a new figure
     "Return `ax`, or the single axes of a new figure."
-    return ax if ax is not None else subplots(size=size)[1]
+    size = _size("size", size)
+    return _ax(ax) if ax is not None else subplots(size=size)[1]
+
+def _ax(ax, name="ax"):
+    "`ax` if it is a matplotlib Axes; a TypeError naming `name` otherwise."
+    from matplotlib.axes import Axes
+    return check_instance(name, ax, Axes, "a matplotlib Axes (or None for a new figure)")
+
+def _size(name, size):
+    "A figure size: two finite numbers > 0 (inches), at most 100 each."
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(is_real(v) for v in size)):
+        fail_type(name, "a pair (width, height) of numbers", size)
+    return tuple(check_real(f"{name}[{i}]", v, 0, 100, low_open=True) for i, v in enumerate(size))
+
+def _limits(name, v):
+    "A window (lo, hi): two finite numbers with lo < hi."
+    if not (isinstance(v, (tuple, list, np.ndarray)) and len(v) == 2 and all(is_real(x) for x in v)):
+        fail_type(name, "a pair (lo, hi) of numbers", v)
+    lo, hi = (check_real(f"{name}[{i}]", x) for i, x in enumerate(v))
+    if not lo < hi: fail_value(name, "a pair (lo, hi) with lo < hi", v)
+    if not np.isfinite(hi - lo): fail_value(name, "a pair (lo, hi) whose width hi - lo is finite", v)
+    return lo, hi
+
+def _optional_callable(name, f): return None if f is None else check_callable(name, f)
+
+def _values_of(name, f, *args):
+    "f(*args) as a float array of the shape of args[0]; a TypeError/ValueError naming `name` otherwise."
+    with np.errstate(all="ignore"): out = f(*args)
+    try: out = np.asarray(out, dtype=float)
+    except (TypeError, ValueError): fail_type(name, "a function returning numbers", f, f"{name}(x) = {out!r:.40}")
+    if out.shape != np.shape(args[0]):
+        fail_value(name, f"a vectorised function returning an array of shape {np.shape(args[0])}", f, f"shape {out.shape}")
+    return out
 
 # %% ../nbs/91_plots.ipynb #b37a88bf
 def label_ax(ax, # the axes to label
@@ -38,6 +72,8 @@ def label_ax(ax, # the axes to label
              logy=False, # log scale on y
              legend=None): # True/False, or None: a legend if any artist has a label
     "Set title, axis labels, log scales and legend of `ax`; returns `ax`."
+    ax, logx, logy = _ax(ax), check_bool("logx", logx), check_bool("logy", logy)
+    if legend is not None: legend = check_bool("legend", legend)
     if title is not None: ax.set_title(title)
     if xlabel is not None: ax.set_xlabel(xlabel)
     if ylabel is not None: ax.set_ylabel(ylabel)
@@ -51,8 +87,8 @@ def label_ax(ax, # the axes to label
 # %% ../nbs/91_plots.ipynb #5a5c94eb
 def _xy(v, start):
     "Split a curve given as `y` or `(x, y)` into finite float arrays."
-    if isinstance(v, tuple) and len(v) == 2: x, y = np.asarray(v[0], float), np.asarray(v[1], float)
-    else: y = np.asarray(v, float); x = np.arange(start, start + len(y), dtype=float)
+    if isinstance(v, tuple) and len(v) == 2: x, y = check_array("curves' x", v[0], 1), check_array("curves' y", v[1], 1)
+    else: y = check_array("curves", v, 1); x = np.arange(len(y), dtype=float) + start
     if x.shape != y.shape: raise ValueError(f"curve x and y differ in shape: {x.shape} vs {y.shape}")
     ok = np.isfinite(x) & np.isfinite(y)
     return x[ok], y[ok]
@@ -70,6 +106,8 @@ def plot_curves(curves, # mapping label -> y sequence or (x, y); or one sequence
     "Plot named curves (e.g. losses per epoch) on one axes; returns the axes."
     if not isinstance(curves, Mapping): curves = {None: curves}
     if len(curves) == 0: raise ValueError("curves is empty: give at least one series")
+    start, logx, logy = check_real("start", start), check_bool("logx", logx), check_bool("logy", logy)
+    if styles is not None: check_instance("styles", styles, Mapping, "a mapping label -> dict of plot keywords")
     ax, styles = new_ax(ax), styles or {}
     for label, v in curves.items():
         x, y = _xy(v, start)
@@ -90,12 +128,15 @@ def plot_function(f, # vectorised function of a 1-D array
                   ylabel=None, # y-axis label
                   **kwargs): # keywords for `ax.plot` of `f`
     "Plot `f` (and its `derivative`) on `[lo, hi]`; returns the axes."
+    f, derivative = check_callable("f", f), _optional_callable("derivative", derivative)
+    lo, hi, n = check_real("lo", lo), check_real("hi", hi), check_int("n", n, 2, 10**6)
     if not hi > lo: raise ValueError(f"need lo < hi, got lo={lo}, hi={hi}")
+    if not np.isfinite(hi - lo): fail_value("hi", "a number with hi - lo finite", hi)
     ax, x = new_ax(ax), np.linspace(lo, hi, n)
-    line, = ax.plot(x, f(x), label=label, **kwargs)
+    line, = ax.plot(x, _values_of("f", f, x), label=label, **kwargs)
     if derivative is not None:
         dlabel = None if label is None else f"{label}′"
-        ax.plot(x, derivative(x), "--", color=line.get_color(), label=dlabel)
+        ax.plot(x, _values_of("derivative", derivative, x), "--", color=line.get_color(), label=dlabel)
     for a, b in shade: ax.axvspan(a, b, color="grey", alpha=0.15, lw=0)
     return label_ax(ax, title, xlabel, ylabel)
 
@@ -113,15 +154,20 @@ def plot_contours(f, # f(X, Y) -> Z on meshgrid arrays
                   xlabel="$x_1$", # x-axis label
                   ylabel="$x_2$"): # y-axis label
     "Contour plot of `f` with optional downhill arrows and optimisation paths; returns the axes."
+    f, grad = check_callable("f", f), _optional_callable("grad", grad)
+    xlim, ylim, n = _limits("xlim", xlim), _limits("ylim", ylim), check_int("n", n, 2, 2000)
+    levels, logscale = check_int("levels", levels, 1, 1000), check_bool("logscale", logscale)
     ax = new_ax(ax)
     X, Y = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
-    Z = f(X, Y)
+    Z = _values_of("f", f, X, Y)
     if logscale: Z = np.log10(Z - Z.min() + 1e-3)
     ax.contourf(X, Y, Z, levels=levels, cmap="viridis", alpha=0.75)
     ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.3, alpha=0.5)
     if grad is not None:
         Xa, Ya = np.meshgrid(np.linspace(*xlim, 13), np.linspace(*ylim, 13))
-        U, V = grad(Xa, Ya)
+        g = grad(Xa, Ya)
+        if not (isinstance(g, (tuple, list)) and len(g) == 2): fail_type("grad", "a function returning a pair (dX, dY)", grad, f"{g!r:.40}")
+        U, V = _values_of("grad", lambda *a: g[0], Xa), _values_of("grad", lambda *a: g[1], Xa)
         ax.quiver(Xa, Ya, -U, -V, color="white", alpha=0.8, angles="xy")
     for label, p in (paths or {}).items():
         p = np.asarray(p, float)
@@ -145,13 +191,20 @@ def plot_hist(samples, # mapping label -> array of values (or one array)
     "Overlaid step histograms of named samples; returns the axes."
     if not isinstance(samples, Mapping): samples = {None: samples}
     if len(samples) == 0: raise ValueError("samples is empty: give at least one array")
-    arrays = {k: np.asarray(v, float).ravel() for k, v in samples.items()}
+    arrays = {k: check_array("samples" if k is None else f"samples[{k!r}]", v).ravel() for k, v in samples.items()}
+    density, logy = check_bool("density", density), check_bool("logy", logy)
     if range is None:
         allv = np.concatenate([a[np.isfinite(a)] for a in arrays.values()])
         range = (allv.min(), allv.max()) if allv.size else (0.0, 1.0)
+        if range[0] == range[1]: range = (range[0] - 0.5, range[1] + 0.5)
+        with np.errstate(over="ignore"):
+            if not np.isfinite(range[1] - range[0]):
+                fail_value("samples", "values whose spread hi - lo is a finite float", range, f"values from {range[0]:.3g} to {range[1]:.3g}")
+    range = _limits("range", range)
     ax = new_ax(ax)
-    for label, a in arrays.items():
-        ax.hist(a[np.isfinite(a)], bins=bins, range=range, density=density, histtype="step", lw=1.5, label=label)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a range as wide as ±1e308: no warning
+        for label, a in arrays.items():
+            ax.hist(a[np.isfinite(a)], bins=bins, range=range, density=density, histtype="step", lw=1.5, label=label)
     return label_ax(ax, title, xlabel, ylabel or ("density" if density else "count"), logy=logy)
 
 # %% ../nbs/91_plots.ipynb #7138a612
@@ -163,7 +216,8 @@ def show_images(images, # array (n, h, w), or (n, h*w) of square images
                 title=None, # figure title
                 size=1.1): # inches per image
     "Show images in a grid with optional labels; returns the array of axes used."
-    images = np.asarray(images, float)
+    images = check_array("images", images)
+    ncols, size = check_int("ncols", ncols, 1, 100), check_real("size", size, 0, 20, low_open=True)
     if images.ndim == 2:
         side = int(round(np.sqrt(images.shape[1])))
         if side * side != images.shape[1]: raise ValueError(f"flattened images must be square, got {images.shape[1]} pixels")
@@ -171,12 +225,16 @@ def show_images(images, # array (n, h, w), or (n, h*w) of square images
     if images.ndim != 3: raise ValueError(f"images must have shape (n, h, w) or (n, h*w), got {images.shape}")
     n = len(images)
     if n == 0: raise ValueError("images is empty")
+    if labels is not None and (isinstance(labels, str) or not hasattr(labels, "__len__")):
+        fail_type("labels", "a sequence of one text per image", labels)
     if labels is not None and len(labels) != n: raise ValueError(f"got {len(labels)} labels for {n} images")
     if axes is None:
         nrows = -(-n // ncols)
         fig, axes = subplots(nrows, min(ncols, n), size=(size, size * 1.15), squeeze=False)
         if title: fig.suptitle(title)
-    axes = np.asarray(axes).ravel()
+    axes = np.asarray(axes, dtype=object).ravel()
+    for i, a in enumerate(axes): _ax(a, f"axes[{i}]")
+    if len(axes) < n: fail_value("axes", f"at least {n} axes (one per image)", axes, f"{len(axes)} axes")
     for i, ax in enumerate(axes):
         ax.axis("off")
         if i >= n: continue
@@ -199,7 +257,10 @@ def _cell(v, fmt):
 
 class MdTable:
     "A Markdown table: shows as a table in Jupyter and on the site (`text/markdown`), as its text elsewhere."
-    def __init__(self, text): self.text = text # the table's Markdown source
+    def __init__(self, text): # the table's Markdown source
+        if not isinstance(text, str): fail_type("text", "a string (Markdown)", text)
+        if not text.strip(): fail_value("text", "a non-empty Markdown table", text)
+        self.text = text
     def __str__(self): return self.text
     def __repr__(self): return self.text
     def __eq__(self, other): return isinstance(other, MdTable) and other.text == self.text
@@ -210,9 +271,19 @@ def md_table(rows, # sequence of rows, each a sequence of cells (numbers, string
              fmt=".3g", # format spec (or callable) for float cells; a dict {header: fmt} or a list per column
              align=None): # per column "l", "r" or "c"; default: numbers right, text left
     "Render `rows` as a Markdown table with numbers formatted (use instead of fixed-width prints)."
-    rows, headers = [list(r) for r in rows], [str(h) for h in headers]
+    if isinstance(headers, (str, bytes)) or not hasattr(headers, "__iter__"): fail_type("headers", "a sequence of column titles", headers)
+    headers = list(headers)
+    if not all(isinstance(h, str) or is_real(h) for h in headers): fail_type("headers", "a sequence of column titles (strings)", headers)
+    headers = [str(h) for h in headers]
+    if not headers: fail_value("headers", "at least one column title", headers)
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"): fail_type("rows", "a sequence of rows", rows)
+    rows = list(rows)
+    for i, r in enumerate(rows):
+        if isinstance(r, (str, bytes)) or not hasattr(r, "__iter__"): fail_type(f"rows[{i}]", "a sequence of cells", r)
+    rows = [list(r) for r in rows]
+    if not rows: fail_value("rows", "at least one row", rows)
     if any(len(r) != len(headers) for r in rows):
-        raise ValueError(f"every row must have {len(headers)} cells (one per header), got {sorted({len(r) for r in rows})}")
+        fail_value("rows", f"rows of {len(headers)} cells each (one per header)", rows, f"rows of {sorted({len(r) for r in rows})} cells")
     if isinstance(fmt, Mapping): fmts = [fmt.get(h, ".3g") for h in headers]
     elif isinstance(fmt, (list, tuple)): fmts = list(fmt)
     else: fmts = [fmt] * len(headers)
@@ -221,6 +292,10 @@ def md_table(rows, # sequence of rows, each a sequence of cells (numbers, string
         num = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
         align = ["r" if rows and all(num(r[j]) or r[j] is None for r in rows) else "l" for j in range(len(headers))]
     rule = {"l": "---", "r": "---:", "c": ":---:"}
+    if isinstance(align, str) or not hasattr(align, "__iter__"): fail_type("align", "a sequence of 'l', 'r' or 'c', one per column", align)
+    align = list(align)
+    if len(align) != len(headers) or not all(a in rule for a in align):
+        fail_value("align", f"one of 'l', 'r', 'c' per column ({len(headers)})", align)
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
     lines += ["| " + " | ".join(_cell(v, f) for v, f in zip(r, fmts)) + " |" for r in rows]
     return MdTable("\n".join(lines))
@@ -259,11 +334,18 @@ def interactive_sweep(draw, # draw(fig, value): draws the figure for one paramet
                       max_bytes=1_500_000): # budget for the whole block; larger raises ValueError
     "Turn a parameter sweep into a figure the reader drives with a slider, self-contained in the page."
     import html as _html, json, uuid
+    draw = check_callable("draw", draw)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"): fail_type("values", "a sequence of parameter values", values)
     values = list(values)
+    if not callable(fmt) and not all(is_real(v) for v in values): fail_type("values", "a sequence of numbers (or give fmt=callable)", values)
+    size, dpi = _size("size", size), check_real("dpi", dpi, 20, 400)
+    colors, max_bytes = check_int("colors", colors, 0, 256), check_int("max_bytes", max_bytes, 1)
+    if colors == 1: fail_value("colors", "0 (full colour) or 2…256", colors)
+    if not isinstance(label, str): fail_type("label", "a string", label)
     if len(values) < 2: raise ValueError(f"values must hold at least 2 parameter values, got {len(values)}")
     if not (isinstance(caption, str) and caption.strip()): raise ValueError("caption must be a non-empty string")
     if not (isinstance(alt, str) and alt.strip()): raise ValueError("alt must be a non-empty string")
-    if not 0 <= start < len(values): raise ValueError(f"start must be an index in [0, {len(values) - 1}], got {start}")
+    start = check_int("start", start, 0, len(values) - 1)
     show = fmt if callable(fmt) else (lambda v: format(v, fmt))
     frames = []
     for v in values:

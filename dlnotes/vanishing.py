@@ -81,8 +81,9 @@ def clip_grad_norm_(parameters, # a Parameter or an iterable of Parameters (e.g.
     max_norm = check_real("max_norm", max_norm, 0)
     norm_type = check_real("norm_type", float("inf") if norm_type == "inf" else norm_type, 0, low_open=True, finite=False)
     if not ps: return 0.0
-    norms = np.array([np.linalg.norm(p.grad.ravel(), ord=norm_type) for p in ps])
-    total = float(np.linalg.norm(norms, ord=norm_type))
+    with np.errstate(over="ignore"):  # a tiny norm_type makes the norm astronomically large: inf, as in torch
+        norms = np.array([np.linalg.norm(p.grad.ravel(), ord=norm_type) for p in ps])
+        total = float(np.linalg.norm(norms, ord=norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
                            "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")

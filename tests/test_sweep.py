@@ -224,7 +224,6 @@ VALID = {
     "G": lambda c: _rng().normal(size=(4, 2)), "first_loss": lambda c: 1.0,
     "rows": lambda c: [[1, 2.5], ["a", None]], "headers": lambda c: ["x", "y"], "html": lambda c: "<div></div>",
     "words": lambda c: ["<eos>", "a", "b"], "table": lambda c: {(): {"a": 0.6, "b": 0.4}, ("a",): {"<eos>": 1.0}},
-    "h": lambda c: _find("Hypothesis")((1, 0), -0.5, True),
     "n_frames": lambda c: 1, "draw": lambda c: (lambda fig, v: fig.add_subplot().plot([0, v])), "values": lambda c: [0.5, 1.0],
     "caption": lambda c: "a caption", "alt": lambda c: "alt text", "id": lambda c: next(iter(_find("EXERCISES"))),
     "answer": lambda c: None, "mode": lambda c: None, "y_pred": lambda c: _rng().normal(size=5),
@@ -300,6 +299,7 @@ CALLS = {
     "optimizers.weight_decay_groups": {"params": lambda c: _mlp().parameters()},
     "optimizers.LogUniform": {"low": lambda c: 0.001, "high": lambda c: 1.0},
     "optimizers.tpe_search": {"n_trials": lambda c: 2, "n_startup_trials": lambda c: 1},
+    "beam.TableModel.text": {"h": lambda c: _find("Hypothesis")((1, 0), -0.5, True)},
     "beam.beam_candidates": {"beams": lambda c: [((), 0.0)], "logp": lambda c: np.log(np.full((1, 2), 0.5))},
 }
 CALLS["beam.NGramTable.batched"] = {"prefixes": lambda c: __import__("torch").tensor([[4], [4]])}
@@ -353,7 +353,7 @@ KINDS = {  # argument name -> kind
     **dict.fromkeys(["ax", "axes"], "axes"), **dict.fromkeys(["valid"], "validpair"),
     **dict.fromkeys(["size"], "figsize"), **dict.fromkeys(["feedback"], "choice"),
     # free text (labels, titles, names) and matplotlib's own arguments: not swept
-    **dict.fromkeys(["words"], "rows"), **dict.fromkeys(["table"], "table"), **dict.fromkeys(["h"], "hypothesis"),
+    **dict.fromkeys(["words"], "rows"), **dict.fromkeys(["table"], "table"),
     **dict.fromkeys(["n_startup_trials"], "count"), **dict.fromkeys(["n_jobs"], "n_jobs"),
     **dict.fromkeys(["loss_func"], "loss"), **dict.fromkeys(["xb"], "array"), **dict.fromkeys(["yb"], "labels"),
     **dict.fromkeys(["scheduler"], "scheduler"), **dict.fromkeys(["group", "state_dict"], "dict"),
@@ -369,7 +369,7 @@ KIND_OVERRIDES = {  # names that mean something else in one place
     "optimizers.newton_step": {"grad": "array", "x": "array"}, "optimizers.steps_to": {"path": "array", "target": "array"},
     "optimizers.rosenbrock": {"x": "array", "y": "array"}, "optimizers.rosenbrock_grad": {"x": "array", "y": "array"},
     "optimizers.loguniform": {"low": "pos", "high": "pos"},
-    "optimizers.LogUniform": {"low": "pos", "high": "pos"}, "beam.beam_candidates": {"beams": "beams"}, "descent.check_finite": {"loss": "real", "step": "count0", "lr": "lr_or_list"},
+    "optimizers.LogUniform": {"low": "pos", "high": "pos"}, "beam.beam_candidates": {"beams": "beams"}, "beam.TableModel.text": {"h": "hypothesis"}, "descent.check_finite": {"loss": "real", "step": "count0", "lr": "lr_or_list"},
     "descent.train_quadratic": {"model": "quadmodel", "x": "array", "y": "array"},
     "descent.mse_with_grad": {"y": "array"}, "guess.describe": {"feedback": "int"},
     "guess.GuessingGame.describe": {"feedback": "int"}, "guess.GuessingGame.guess": {"n": "int"},
