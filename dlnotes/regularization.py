@@ -10,7 +10,8 @@ __all__ = ['weights', 'L2', 'L1', 'Dropout', 'EarlyStopping', 'shift_images', 'r
 # %% ../nbs/06_regularization.ipynb #b834ae18
 import math
 import numpy as np
-from ._checks import check_int, check_real, check_bool, check_choice, check_array, check_rng, fail_type, fail_value, is_int
+from ._checks import (check_int, check_real, check_bool, check_choice, check_array, check_numeric, check_rng,
+                             fail_type, fail_value, is_int)
 from .descent import Parameter
 from .activations import Module
 from .training import Callback, CancelFitException
@@ -167,11 +168,12 @@ def augment(X, # training images (n, side*side) or (n, h, w)
             rng=None, # np.random.Generator or seed for the angles and the shuffle
             shuffle=True): # shuffle the expanded set
     "Expanded training set `(X_aug, y_aug)`: originals + shifted copies + randomly rotated copies."
-    if not (is_int(check_array("y", y, ndim=1).size) and np.asarray(y).dtype.kind in "iub"):  # a 1-D array of labels
-        fail_type("y", "a 1-D array of integer labels", y, f"dtype {np.asarray(y).dtype}")
+    y = check_numeric("y", y)
+    if y.ndim != 1 or y.dtype.kind not in "iub": fail_type("y", "a 1-D array of integer labels", y, f"shape {y.shape}, dtype {y.dtype}")
+    if y.size and y.min() < 0: fail_value("y", "class labels >= 0", y, f"values from {y.min()}")
     imgs, shape = _images(X)
-    X, y = imgs.reshape(shape), np.asarray(y)
-    if len(y) != len(X): raise ValueError(f"X and y must have the same length, got {len(X)} images and {len(y)} labels")
+    X = imgs.reshape(shape)
+    if len(y) != len(X): fail_value("y", f"one label per image ({len(X)})", y, f"{len(y)} labels")
     n_rotations = check_int("n_rotations", n_rotations, 0)
     max_angle, shuffle = check_real("max_angle", max_angle, 0), check_bool("shuffle", shuffle)
     rng = check_rng("rng", rng)

@@ -31,10 +31,17 @@ def problems(path):
         except SyntaxError as e:
             out.append(f"cell {i}: does not parse: {e}"); continue
         has_import = any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree))
-        if has_import and not all(isinstance(n, _OK_TOP) for n in tree.body):
+        if has_import and not all(isinstance(n, _OK_TOP) or _guarded_import(n) for n in tree.body):
             first = src.strip().splitlines()[0][:70]
             out.append(f"cell {i} ({first!r}): mixes imports with other code; move the imports to an imports-only cell")
     return out
+
+
+def _guarded_import(node):
+    "`try: import x` / `except ImportError: x = None`: an optional import is still an imports-only statement."
+    return (isinstance(node, ast.Try) and node.body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body)
+            and all(isinstance(n, (ast.Assign, ast.Pass)) for h in node.handlers for n in h.body)
+            and not node.orelse and not node.finalbody)
 
 
 def _only_defs(src):
