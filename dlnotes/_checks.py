@@ -123,6 +123,7 @@ def check_callable(name, # the argument's name
 def check_numeric(name, # the argument's name
                   value): # what came: an array, a list of numbers, a number
     "`value` as an ndarray of real numbers, its dtype kept (bool, int or float); `TypeError` for None, strings, complex, ragged lists."
+    if type(value) is np.ndarray and value.dtype.kind in "biuf": return value  # the common case
     if value is None or isinstance(value, (str, bytes, dict, set)): fail_type(name, "an array of real numbers", value)
     try: a = np.asarray(value)
     except (ValueError, TypeError): fail_type(name, "an array of real numbers (a regular, rectangular array)", value)

@@ -132,22 +132,20 @@ def layer_gradcheck(layer, # a `Module`: forward(x), backward(grad_out), paramet
     return max(errs)
 
 # %% ../nbs/03_activations.ipynb #c3bf23ff
-def _sigmoid_parts(x):
-    "σ(x) and e = e^{-|x|} (≤ 1, never overflows); σ(x) = 1/(1+e) for x ≥ 0 and e/(1+e) otherwise."
-    e = np.exp(-np.abs(x)); r = 1 / (1 + e)
-    return np.where(x >= 0, r, e * r), e
-
-def _sigmoid_prime_e(e):
-    "σ′(x) = σ(|x|)·σ(−|x|) from e = e^{-|x|}: two correctly rounded factors keep it ≤ 1/4 and exact in both tails."
-    p = 1 + e; return (1 / p) * (e / p)
+def _sigmoid_factors(x):
+    "σ(|x|) = 1/(1+e) and σ(−|x|) = e/(1+e), with e = e^{-|x|} ≤ 1 (never overflows): each one correctly rounded."
+    e = np.exp(-np.abs(x)); p = 1 + e
+    return 1 / p, e / p
 
 def sigmoid(x): # input array
     "Logistic sigmoid σ(x) = 1/(1+e^{-x}), computed without overflow for any x."
-    return _sigmoid_parts(check_array("x", x))[0]
+    x = check_array("x", x); r, er = _sigmoid_factors(x)
+    return np.where(x >= 0, r, er)
 
 def sigmoid_prime(x): # input array
-    "Derivative σ'(x) = σ(x)·σ(−x) (= σ(x)(1−σ(x)), accurate in both tails)."
-    return _sigmoid_prime_e(np.exp(-np.abs(check_array("x", x))))
+    "Derivative σ'(x) = σ(x)·σ(−x) = σ(|x|)·σ(−|x|): two correctly rounded factors keep it ≤ 1/4 and accurate in both tails."
+    r, er = _sigmoid_factors(check_array("x", x))
+    return r * er
 
 # %% ../nbs/03_activations.ipynb #1710c41f
 def tanh(x): # input array
@@ -240,11 +238,13 @@ class _Elementwise(Module):
         return self.check_grad_out(grad_out, getattr(self._x, "shape", None)) * type(self)._fprime(self._x)
 
 class Sigmoid(_Elementwise):
-    "Layer form of `sigmoid`; keeps e^{-|x|} from forward so that backward costs one multiply-divide."
+    "Layer form of `sigmoid`; forward keeps σ′(x) = σ(|x|)·σ(−|x|) from the factors it computes anyway: backward is one multiply."
     def forward(self, x):
-        self._x = check_array("x", x); y, self._e = _sigmoid_parts(self._x); return y
+        self._x = check_array("x", x); r, er = _sigmoid_factors(self._x)
+        self._d = r * er
+        return np.where(self._x >= 0, r, er)
     def backward(self, grad_out):
-        return self.check_grad_out(grad_out, getattr(self._x, "shape", None)) * _sigmoid_prime_e(self._e)
+        return self.check_grad_out(grad_out, getattr(self._x, "shape", None)) * self._d
 class Tanh(_Elementwise):
     "Layer form of `tanh`."
     _f, _fprime = staticmethod(tanh), staticmethod(tanh_prime)

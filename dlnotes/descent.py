@@ -180,15 +180,18 @@ class Optimizer:
 
     def zero_grad(self):
         "Set the gradient of every parameter to zero, in place."
-        for p in self.params: p.grad.fill(0)
+        for group in self.param_groups:
+            for p in group["params"]: p.grad.fill(0)
 
     def step(self):
         "Update every parameter in place: g = p.grad + weight_decay·p.data, then the algorithm's `update`."
+        state, update = self.state, self.update  # looked up once: step runs after every mini-batch
         for group in self.param_groups:
             wd = group["weight_decay"]
             for p in group["params"]:
-                g = p.grad + wd * p.data if wd else p.grad
-                self.update(p, g, self.state.setdefault(p, {}), group)
+                s = state.get(p)
+                if s is None: s = state[p] = {}
+                update(p, p.grad + wd * p.data if wd else p.grad, s, group)
 
     def update(self, p, # the `Parameter` to change in place
                g, # its gradient, weight decay included (do not modify it)

@@ -123,7 +123,7 @@ class Learner:
     def one_batch(self, xb, yb): # a mini-batch of inputs and its targets (in the form the loss takes)
         "One update (Nielsen's `update_mini_batch`): forward, cost, backward, step; True unless cancelled."
         self.xb, self.yb, self.extra_loss = check_array("xb", xb, ndim=2, nonempty=True), check_numeric("yb", yb), 0.0
-        if np.shape(self.yb)[:1] != self.xb.shape[:1]: fail_value("yb", f"one target per row of xb ({len(self.xb)})", yb, f"shape {np.shape(yb)}")
+        if self.yb.shape[:1] != self.xb.shape[:1]: fail_value("yb", f"one target per row of xb ({len(self.xb)})", yb, f"shape {self.yb.shape}")
         try:
             self("before_batch")
             self.pred = self.model.forward(self.xb); self("after_pred")

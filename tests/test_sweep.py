@@ -374,7 +374,8 @@ KIND_OVERRIDES = {  # names that mean something else in one place
     "descent.mse_with_grad": {"y": "array"}, "guess.describe": {"feedback": "int"},
     "guess.GuessingGame.describe": {"feedback": "int"}, "guess.GuessingGame.guess": {"n": "int"},
     "gradients.derivative": {"x": "real"}, "plots.show_images": {"size": "pos", "labels": "labels", "title": None},
-    "plots.plot_hist": {"range": "interval"}, "beam.length_normalized": {"alpha": "nonneg"},
+    "plots.plot_hist": {"range": "interval"},
+    "plots.plot_curves": {"curves": "curves", "start": "real"},   # one sequence is a curve too; x may start anywhere "beam.length_normalized": {"alpha": "nonneg"},
     "init.uniform_": {"a": "real", "b": "real"}, "init.kaiming_uniform_": {"a": "real"}, "init.kaiming_normal_": {"a": "real"},   # torch: any negative slope
     "vanishing.clip_grad_norm_": {"norm_type": "pos_or_inf", "max_norm": "nonneg", "parameters": "params_or_empty"},
     "vanishing.GradClip": {"norm_type": "pos_or_inf", "max_norm": "nonneg"},   # torch: norm_type=inf, max_norm=0 are valid
@@ -527,6 +528,8 @@ def _values(kind, b, none_ok, c, name=None):
         return [v for v in _values("count", b, none_ok, c, name) if v.label != "-1"]
     if kind == "beams":
         return common + [M("3", 3), M("'abc'", "abc"), Y("[]", [])]
+    if kind == "curves":
+        return [v for v in _values("dict", b, none_ok, c, name) if v.label != "[1, 2]"]
     if kind == "table":
         return [v for v in _values("dict", b, none_ok, c, name) if v.label != "{}"]
     if kind == "hypothesis":
