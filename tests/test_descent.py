@@ -299,3 +299,62 @@ def test_counts_and_huge_finite_inputs():
         m = QuadraticModel([1.0, 1.0, 1.0]); out = m(np.full(3, 1e200)); assert np.all(np.isinf(out))
         m.backward(np.full(3, 1e200))
         with pytest.raises(DivergenceError): check_finite(10**400)
+
+
+# ---- chapter 02's mini-batch count, stopping rules, saddle points and batch memory
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 20_000), st.integers(1, 20_000))
+def test_updates_per_epoch_is_ceil_n_over_b(n, b):
+    "An epoch of minibatches makes ceil(N/B) updates; the course notes' N = 10 000, B = 10 gives 1 000."
+    assert sum(1 for _ in minibatches(n, b, shuffle=False)) == math.ceil(n / b)
+    assert len(list(minibatches(10_000, 10, rng=0))) == 1_000
+
+
+@pytest.mark.parametrize("eta, b, delta", [(0.1, 1.0, 1e-6), (0.05, 2.0, 1e-9), (0.3, 0.5, 1e-3)])
+def test_quadratic_saddle_offset_grows_geometrically(eta, b, delta):
+    "On f = (x² − b·y²)/2 descent multiplies the offset from the saddle along y by 1 + ηb per step, exactly."
+    steps = 60
+    p = gradient_descent(lambda v: np.array([v[0], -b * v[1]]), [1.0, delta], lr=eta, steps=steps)
+    np.testing.assert_allclose(p[:, 1], delta * (1 + eta * b) ** np.arange(steps + 1), rtol=1e-12)
+    np.testing.assert_allclose(p[:, 0], (1 - eta) ** np.arange(steps + 1), rtol=1e-12)
+
+
+def _tilted_double_well():
+    grad = lambda v: np.array([2 * v[0], v[1]**3 - v[1] + 0.1])
+    return grad, np.sort(np.roots([1, 0, -1, 0.1]).real)
+
+
+@pytest.mark.parametrize("delta", [1e-4, 1e-6, 1e-8, 1e-10])
+def test_saddle_crawl_lengthens_with_log_offset_and_escapes(delta):
+    "Beside the notebook's saddle, the time spent near it grows like log(1/δ)/log(1 + η|λ|); the run then escapes."
+    grad, (y_min, y_saddle, y_local) = _tilted_double_well()
+    eta, lam = 0.1, abs(3 * y_saddle**2 - 1)
+    for sign, end in ((-1, y_min), (1, y_local)):  # the side of the offset decides the minimum it slides into
+        p = gradient_descent(grad, [0.0, y_saddle + sign * delta], lr=eta, steps=600)
+        assert abs(p[-1, 1] - end) < 1e-6
+        left = int(np.argmax(np.abs(p[:, 1] - y_saddle) > 0.05))  # first step farther than 0.05 from the saddle
+        predicted = math.log(0.05 / delta) / math.log(1 + eta * lam)
+        assert abs(left - predicted) < 0.15 * predicted + 5, (left, predicted)
+
+
+@pytest.mark.parametrize("offset", [1e-8, 1e-3, 0.3])
+def test_local_minimum_keeps_descent(offset):
+    grad, (_, _, y_local) = _tilted_double_well()
+    p = gradient_descent(grad, [1.5, y_local - offset], lr=0.1, steps=400)
+    assert np.linalg.norm(p[-1] - [0.0, y_local]) < 1e-8
+
+
+@pytest.mark.parametrize("hidden", [20, 100])
+def test_forward_memory_linear_in_batch(hidden):
+    "What a sigmoid MLP's forward keeps per example: z, σ'(z), a (hidden each) and the outputs, 8 bytes a number."
+    import tracemalloc
+    from dlnotes.network import MLP
+    net, X = MLP([64, hidden, 10], seed=0), np.random.default_rng(0).random((1024, 64))
+    held = []
+    for B in (64, 256, 1024):
+        net(X[:1]); tracemalloc.start()
+        out = net(X[:B])
+        held.append(tracemalloc.get_traced_memory()[0]); tracemalloc.stop()
+    slope = np.polyfit([64, 256, 1024], held, 1)[0]
+    assert abs(slope / ((3 * hidden + 10) * 8) - 1) < 0.02 and out.shape == (1024, 10)
