@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from dlnotes.data import MNIST_FILES, MNISTUnavailable, load_digits, write_idx
-from dlnotes.reproduce import LADDER, format_table, load_ladder_data, plot_ladder, reproduce, train_rung
+import dlnotes.reproduce as reproduce_mod
+from dlnotes.data import DataSplits, Split
+from dlnotes.regularization import Dropout
+from dlnotes.reproduce import LADDER, REPORTED, format_table, load_ladder_data, plot_ladder, reproduce, train_rung
 
 OWN = "MNIST-format files (own, unverified)"
 
@@ -128,3 +131,73 @@ def test_ladder_is_nielsens():
     assert book["ch1-quadratic-30"] == (30, "quadratic", 3.0, 30, 0.0, "standard", 0.9542)
     assert book["ch1-quadratic-100"][-1] == 0.9659
     assert book["ch3-L2-100"] == (100, "cross-entropy", 0.1, 60, 5.0, "standard", 0.9804)
+
+
+# ---- the reported results (98.7 %, 99.3 %): REPORTED rungs with dropout and expanded data ----
+
+def tiny_splits(n=60, seed=0):
+    "Learnable 4×4 images (16 pixels, a square number, so `augment` can shift and rotate them)."
+    rng = np.random.default_rng(seed)
+    def make(m):
+        y = rng.integers(0, 10, m)
+        X = rng.random((m, 16)) * 0.2
+        X[np.arange(m), y] = 1.0
+        return Split(X, y)
+    return DataSplits(make(n), make(20), make(20))
+
+
+@pytest.fixture
+def seen(monkeypatch):
+    "Records what train_rung hands to train_mlp: the training-set size and the trained network."
+    calls, real = [], reproduce_mod.train_mlp
+    def spy(sizes, loss, X, y, *args, **kwargs):
+        net, history = real(sizes, loss, X, y, *args, **kwargs)
+        calls.append(dict(n=len(X), n_y=len(y), net=net))
+        return net, history
+    monkeypatch.setattr(reproduce_mod, "train_mlp", spy)
+    return calls
+
+
+def test_reported_rungs_are_the_quoted_results():
+    by = {r.name: r for r in REPORTED}
+    assert by["ch3-dropout-L2-100"].book == 0.987 and by["ch3-dropout-L2-100"].dropout == 0.5
+    assert by["ch3-expanded-100"].book == 0.993 and by["ch3-expanded-100"].expand is True
+    assert "Hinton" in by["ch3-dropout-L2-100"].where and "Simard" in by["ch3-expanded-100"].where
+    assert all(r.dropout == 0 and r.expand is False for r in LADDER)   # the default ladder is unchanged
+    assert not {r.name for r in REPORTED} & {r.name for r in LADDER}
+
+
+@pytest.mark.parametrize("field, bad, err", [("dropout", 1.0, ValueError), ("dropout", -0.1, ValueError),
+                                             ("dropout", float("nan"), ValueError), ("dropout", "0.5", TypeError),
+                                             ("expand", 1, TypeError), ("expand", "yes", TypeError)])
+def test_bad_dropout_and_expand(field, bad, err):
+    with pytest.raises(err, match=f"rung.{field}"): train_rung(replace(LADDER[2], **{field: bad}), tiny_splits(), epochs=1)
+
+
+def test_dropout_rung_has_dropout_layers_and_trains(seen):
+    data = tiny_splits()
+    h = train_rung(REPORTED[0], data, seed=0, epochs=1)
+    net = seen[-1]["net"]
+    drops = [layer for layer in net.layers if isinstance(layer, Dropout)]
+    assert len(drops) == 1 and drops[0].p == 0.5   # one hidden layer: one Dropout after its activation
+    assert seen[-1]["n"] == len(data.train.y)
+    assert len(h["valid_acc"]) == 1 and 0 <= h["valid_acc"][0] <= 1
+    train_rung(LADDER[2], data, seed=0, epochs=1)
+    assert not any(isinstance(layer, Dropout) for layer in seen[-1]["net"].layers)
+
+
+def test_expanded_rung_trains_on_more_examples_than_the_split(seen):
+    data = tiny_splits()
+    h = train_rung(REPORTED[1], data, seed=0, epochs=1)
+    n = len(data.train.y)
+    assert seen[-1]["n"] == seen[-1]["n_y"] == 6 * n > n   # originals + 4 shifts + 1 rotation
+    assert len(h["valid_acc"]) == 1 and 0 <= h["valid_acc"][0] <= 1
+    h2 = train_rung(REPORTED[1], data, seed=0, epochs=1)   # seeded: the same expansion, the same result
+    assert list(h2["valid_acc"]) == list(h["valid_acc"])
+
+
+def test_reported_rungs_run_by_name_only():
+    res = reproduce(dataset="digits", rungs=[r.name for r in REPORTED], seeds=(0,), epochs=1, progress=False)
+    assert [r["rung"] for r in res["rows"]] == [r.name for r in REPORTED]
+    assert "NOT comparable" in format_table(res) and "99.30%" in format_table(res)
+    assert reproduce_mod._pick_rungs(None) == list(LADDER)
