@@ -783,21 +783,23 @@ def _cases_06_4(rng):
              int(rng.integers(1, 8))) for _ in range(10)]
     return [Case(f"early_stop({_short(a, 50)}, patience={k})", (a, k), _early_ref(a, k)) for a, k in fixed + rand]
 
+def _ties_improve(accs, patience):
+    "Early stopping with the classic slip, a tie counted as an improvement: what hint 06.4 recognises."
+    best, be, wait = None, None, 0
+    for e, v in enumerate(accs, 1):
+        if best is None or v >= best: best, be, wait = v, e, 0
+        else:
+            wait += 1
+            if wait >= patience: return be, e
+    return be, None
+
 def _hint_06_4(case, got):
     accs, k = case.args
     if isinstance(got, Exception): return "return a tuple (best_epoch, stopped_epoch), stopped_epoch None if it never stops"
     try: b, s = got
     except (TypeError, ValueError): return "return a tuple of two values: (best_epoch, stopped_epoch)"
     eb, es = case.expected
-    def ties(accs, patience):
-        best, be, wait = None, None, 0
-        for e, v in enumerate(accs, 1):
-            if best is None or v >= best: best, be, wait = v, e, 0
-            else:
-                wait += 1
-                if wait >= patience: return be, e
-        return be, None
-    if (b, s) == ties(accs, k): return "a tie is not an improvement: the accuracy must beat the best so far (>, not >=)"
+    if (b, s) == _ties_improve(accs, k): return "a tie is not an improvement: the accuracy must beat the best so far (>, not >=)"
     if b == eb - 1 and (s is None or es is None or s == es - 1): return "epochs are counted from 1: the first epoch is epoch 1"
     if b == eb and es is not None and s == es + 1: return f"stop at the epoch where the count of epochs without improvement reaches patience = {k}"
     return "keep the best accuracy and its epoch; count the epochs since the last improvement and stop when it reaches patience"

@@ -5,43 +5,15 @@ The solutions are read from the chapters themselves (the code in each `Solution 
 solution a reader unfolds is the one tested here. Every registered exercise's solution is checked here; the
 wrong answers of chapters 00 and 02 are here, those of other chapters in tests/test_exercises_*.py.
 """
-import json, math, re
+import importlib, math
 from pathlib import Path
 import numpy as np
 import pytest
 
 from dlnotes.exercises import EXERCISES, Exercise, Case, Result, check, exercises, register
+from exercise_support import SOLUTIONS, solved
 
-ROOT = Path(__file__).resolve().parents[1]
-NBS = ROOT / "nbs"
-_CALLOUT = re.compile(r'::: \{\.callout-tip collapse="true" title="Solution ([\d.a-z]+)"\}(.*?)\n:::', re.S)
-_CODE = re.compile(r"```python\n(.*?)```", re.S)
-
-
-def solutions():
-    "Exercise id -> the code of its solution call-out, from every chapter's markdown cells."
-    out = {}
-    for nb in sorted(NBS.glob("*.ipynb")):
-        for c in json.loads(nb.read_text())["cells"]:
-            if c["cell_type"] != "markdown": continue
-            for m in _CALLOUT.finditer("".join(c["source"])):
-                assert m.group(1) not in out, f"two solutions for {m.group(1)}"
-                out[m.group(1)] = (nb.stem, "\n".join(_CODE.findall(m.group(2))))
-    return out
-
-
-SOLUTIONS = solutions()
 OURS = ("00_guess", "02_descent")  # the other chapters' wrong answers live in tests/test_exercises_*.py
-
-
-def solved(ex_id):
-    "The reader's answer that the chapter's solution call-out defines."
-    ex = EXERCISES[ex_id]
-    chapter, code = SOLUTIONS[ex_id]
-    ns = {"math": math, "np": np}
-    exec(compile(code, f"<solution {ex_id}>", "exec"), ns)
-    assert ex.name in ns, f"solution {ex_id} does not define {ex.name}"
-    return ns[ex.name]
 
 
 # a realistic wrong answer per exercise, and words the hint must contain
@@ -92,10 +64,23 @@ WRONG = {
 }
 
 
+def _all_wrong():
+    "WRONG of this file and of every tests/test_exercises_*.py (each holds its chapters' wrong answers)."
+    tables = [WRONG] + [importlib.import_module(f.stem).WRONG for f in sorted(Path(__file__).parent.glob("test_exercises_*.py"))]
+    out = {}
+    for t in tables:
+        assert not set(out) & set(t), f"wrong answers given twice for {set(out) & set(t)}"
+        out.update(t)
+    return out
+
+ALL_WRONG = _all_wrong()
+
+
 def test_every_exercise_has_a_solution_and_a_wrong_answer():
     assert set(SOLUTIONS) == set(EXERCISES), "each registered exercise needs exactly one solution call-out"
     ours = {e.id for e in EXERCISES.values() if e.chapter in OURS}
-    assert set(WRONG) == ours, "each exercise of chapters 00 and 02 needs a realistic wrong answer here"
+    assert ours <= set(WRONG), "each exercise of chapters 00 and 02 needs a realistic wrong answer here"
+    assert set(ALL_WRONG) == set(EXERCISES), "each exercise needs realistic wrong answers (here or in tests/test_exercises_*.py)"
     for ex in EXERCISES.values():
         assert SOLUTIONS[ex.id][0] == ex.chapter, f"{ex.id}: solution is in {SOLUTIONS[ex.id][0]}, not {ex.chapter}"
     counts = {}
@@ -111,9 +96,9 @@ def test_solution_passes(ex_id):
     assert r.n_cases >= 1 and bool(r) and "passed all" in r.message()
 
 
-@pytest.mark.parametrize("ex_id,k", [(i, k) for i in sorted(WRONG) for k in range(len(WRONG[i]))])
+@pytest.mark.parametrize("ex_id,k", [(i, k) for i in sorted(ALL_WRONG) for k in range(len(ALL_WRONG[i]))])
 def test_wrong_answer_gets_the_hint(ex_id, k):
-    answer, words = WRONG[ex_id][k]
+    answer, words = ALL_WRONG[ex_id][k]
     r = check(ex_id, answer)
     assert r.status == "failed" and not r, r.message()
     assert words in r.hint, f"{ex_id}: hint {r.hint!r} should say {words!r}"
