@@ -52,10 +52,22 @@ class GuessingGame:
         self.target = check_int("target", target, self.low, self.high)
         self.history = []  # (guess, feedback) pairs
 
-    n_guesses = property(lambda self: len(self.history))
-    guesses = property(lambda self: [g for g, _ in self.history])
-    solved = property(lambda self: bool(self.history) and self.history[-1][1] == CORRECT)
-    over = property(lambda self: self.solved or (self.max_guesses is not None and self.n_guesses >= self.max_guesses))
+    @property
+    def n_guesses(self):
+        "How many guesses have been made."
+        return len(self.history)
+    @property
+    def guesses(self):
+        "The guesses so far, in order."
+        return [g for g, _ in self.history]
+    @property
+    def solved(self):
+        "Has the last guess hit the target?"
+        return bool(self.history) and self.history[-1][1] == CORRECT
+    @property
+    def over(self):
+        "Is the game over: solved, or out of guesses?"
+        return self.solved or (self.max_guesses is not None and self.n_guesses >= self.max_guesses)
 
     def guess(self, n): # the guess: an integer in [low, high] (Python or numpy integer)
         "Record a guess and return its feedback: the sign of `target − n`, or `target − n` itself."

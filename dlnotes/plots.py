@@ -317,7 +317,10 @@ def _png_uri(fig, dpi, colors):
 class InteractiveFigure:
     "A slider-driven figure: precomputed frames in one HTML block (no kernel, no network); `.html`, `.nbytes`."
     def __init__(self, html, n_frames): self.html, self.n_frames = html, n_frames
-    nbytes = property(lambda self: len(self.html.encode()))
+    @property
+    def nbytes(self):
+        "Size of the HTML block in bytes (what the page and the notebook carry)."
+        return len(self.html.encode())
     def _repr_html_(self): return self.html
     def __repr__(self): return f"InteractiveFigure({self.n_frames} frames, {self.nbytes / 1e6:.2f} MB)"
 
