@@ -41,6 +41,7 @@ class Module:
     def check_grad_out(self, grad_out, # the gradient `backward` received
                        shape): # the shape of the last forward's output; None if there was no forward yet
         "`grad_out` as a float array of `shape`: `RuntimeError` before any forward, `TypeError`/`ValueError` otherwise."
+        if type(grad_out) is np.ndarray and grad_out.dtype.kind == "f" and grad_out.shape == shape: return grad_out  # every batch
         if shape is None: raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return check_shape("grad_out", check_array("grad_out", grad_out), shape)
 
@@ -84,8 +85,9 @@ def forward(self: Linear, x): # input of shape (..., n_in)
     x = check_array("x", x, dtype=self.weight.data.dtype)
     if x.ndim == 0 or x.shape[-1] != self.n_in: fail_value("x", f"an array of shape (..., n_in={self.n_in})", x, f"shape {x.shape}")
     self._x = x
-    y = x @ self.weight.data.T
-    return y + self.bias.data if self.bias is not None else y
+    with np.errstate(over="ignore", invalid="ignore"): # an output beyond the float range is inf, as in torch
+        y = x @ self.weight.data.T                     # (training's divergence check names it)
+        return y + self.bias.data if self.bias is not None else y
 
 @patch
 def _accumulate(self: Linear, grad_out):
