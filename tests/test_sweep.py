@@ -832,7 +832,8 @@ def sweep_target(target, n_generated=N_GENERATED):
 # failure of that argument; the value says why (or who fixes it). An empty KNOWN: every bad value is answered clearly.
 KNOWN = {
     # training (nbs/05a): Learner.one_batch(xb, yb) is the loop's own step; a bad batch is refused by the model's and the
-    # loss's checks, whose clear messages name *their* arguments (`x`, `target`) rather than `xb`/`yb`. (11:05, the lead decides.)
+    # loss's checks, whose clear messages name *their* arguments (`x`, `target`) rather than `xb`/`yb`. Kept: re-checking
+    # every label of every batch in the loop would cost the training loop more than the wording is worth.
     "training.Learner.one_batch(xb)": "ValueError/TypeError naming the layer's `x`, e.g. 'x must be an array of shape (..., n_in=3)'",
     "training.Learner.one_batch(yb)": "ValueError/TypeError naming the loss's `target`, e.g. 'target must be integer class indices'",
 }
