@@ -36,6 +36,7 @@ env: $(STAMP)
 # copies MathJax into _docs/mathjax/ and drops the scripts Quarto would load from CDNs.
 # Check the result in a real browser: `.venv/bin/python -m pytest tests/test_site.py` (Quarto + Chromium).
 book: env
+	$(BIN)/python tools/render_book.py --check-fonts
 	$(BIN)/python tools/mathjax.py --fetch
 	$(BIN)/nbdev-export
 	MPLBACKEND=Agg $(BIN)/nbdev-test --flags slow --save --timing

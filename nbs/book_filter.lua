@@ -1,7 +1,8 @@
 -- Quarto filter for the dlnotes site (nbs/_quarto.yml: filters). It lives in nbs/ because nbdev renders
 -- a copy of nbs/ (_proc/, then per-worker copies), so only files in nbs/ travel with the pages.
 -- 1. Numbered page titles: NN_x.ipynb -> "Chapter NN · <title>", 9N_x.ipynb -> "Appendix <letter> · <title>"
---    (90 -> A, 91 -> B, ...), unless the title already starts with "Appendix"/"Chapter".
+--    (90 -> A, 91 -> B, ...), unless the title already starts with "Appendix"/"Chapter"; on the Chinese pages
+--    (NN_x.zh.qmd) "第 NN 章 · " and "附录 <letter> · ".
 -- 2. API links that work in a local copy of the site: nbdev writes links to the exported API as absolute
 --    URLs on the published site (doc_host/doc_baseurl); they are made relative to the page, so a copy of
 --    _docs/ opened from disk (or served anywhere) links to its own pages.
@@ -15,9 +16,10 @@ end
 local function prefix_for(name)
   local num = name:match("^(%d%d%a?)_")
   if not num then return nil end
+  local zh = name:match("%.zh%.qmd$")  -- a Chinese page (nbs/zh.lua)
   local a = num:match("^9(%d)$")
-  if a then return "Appendix " .. string.char(65 + tonumber(a)) .. " · " end
-  return "Chapter " .. num .. " · "
+  if a then return (zh and "附录 " or "Appendix ") .. string.char(65 + tonumber(a)) .. " · " end
+  return zh and ("第 " .. num .. " 章 · ") or ("Chapter " .. num .. " · ")
 end
 
 local function localize(url)
@@ -33,7 +35,7 @@ function Meta(meta)
   local p = prefix_for(stem())
   if p and meta.title then
     local t = pandoc.utils.stringify(meta.title)
-    if not (t:match("^Appendix") or t:match("^Chapter")) then
+    if not (t:match("^Appendix") or t:match("^Chapter") or t:match("^附录") or t:match("^第")) then
       meta.title = pandoc.Inlines({pandoc.Str(p)}) .. pandoc.Inlines(meta.title)
       if not meta.pagetitle then meta.pagetitle = p .. t end
     end

@@ -9,6 +9,8 @@ local HTTP server, every request to any other host aborted, at 1280 px and at 39
 site-wide (every page): nothing is requested from the network, images load, internal links and their anchors resolve, MathJax typesets every
 formula (no raw TeX left), no page is wider than a 390 px phone, previous/next links;
 class signatures read `class Name(`;
+both editions: every page links to its twin in the other language and back, `<html lang>` says which,
+the search box finds pages of both from a Chinese and an English query;
 per chapter (chapters on tools/reading_rules.ALLOW are exempt until converted): no output block, table or
 display equation wider than its column at 1280 px, every figure has a caption and alt text and opens
 enlarged on a click (lightbox), every interactive figure's slider changes it.
@@ -39,7 +41,7 @@ needs_site = pytest.mark.skipif(WHY is not None, reason=f"browser test of the si
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 DESKTOP, PHONE = 1280, 390
-SCREENS = {"index", "00_guess", "02_descent"}
+SCREENS = {"index", "00_guess", "02_descent", "index.zh", "02_descent.zh"}
 
 # Measured in the page after load (and after MathJax has typeset): one JSON object per page.
 PROBE = r"""async () => {
@@ -84,7 +86,9 @@ PROBE = r"""async () => {
   return {width: document.documentElement.scrollWidth, wide, rawtex, broken, nocap, links, defclass, nimg: imgs.length,
           prev: !!document.querySelector('.page-navigation .nav-page-previous a'),
           next: !!document.querySelector('.page-navigation .nav-page-next a'),
-          source: (document.querySelector('a[href*="/blob/"][href$=".ipynb"]') || {}).href || null,
+          source: (document.querySelector('a[href*="/blob/"][href$=".ipynb"], a[href*="/blob/"][href$=".zh.qmd"]') || {}).href || null,
+          lang: document.documentElement.lang,
+          switch: (document.querySelector('main p.lang-switch a') || {}).href || null,
           ninteractive: document.querySelectorAll('.dlnotes-interactive').length,
           nmath: document.querySelectorAll('mjx-container').length};
 }"""
@@ -100,10 +104,27 @@ SLIDE = r"""() => [...document.querySelectorAll('.dlnotes-interactive')].map(f =
 })"""
 
 
+# Queries for the search box, and a page each must find: one in each language (search.json indexes both editions)
+SEARCHES = {"反向传播": "network.zh.html", "backpropagation": "network.html"}
+
+
+def _search(page, url, query):
+    "Type `query` into the site's search box (Quarto's autocomplete) and return the result links' pages."
+    page.goto(url, wait_until="load", timeout=60_000)
+    page.click("#quarto-search .aa-DetachedSearchButton, #quarto-search button, #quarto-search input", timeout=10_000)
+    page.keyboard.type(query, delay=20)
+    try: page.wait_for_selector(".aa-Item a, .aa-Panel a[href]", timeout=10_000)
+    except Exception: return []
+    hrefs = page.eval_on_selector_all(".aa-Item a[href], .aa-Panel a[href]", "as => as.map(a => a.href)")
+    page.keyboard.press("Escape")
+    return sorted({h.split("#")[0].split("/")[-1] for h in hrefs})
+
+
 def _stale():
     index = DOCS / "index.html"
     if not index.exists(): return True
-    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.yml"), *NBS.glob("*.css"), *NBS.glob("*.scss"), *NBS.glob("*.lua"),
+    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.qmd"), *NBS.glob("_*.md"), *NBS.glob("*.yml"), *NBS.glob("*.css"),
+           *NBS.glob("*.scss"), *NBS.glob("*.lua"),
            ROOT / "tools" / "mathjax.py", ROOT / "tools" / "render_book.py"]
     return max(p.stat().st_mtime for p in src) > index.stat().st_mtime or not (DOCS / "mathjax").exists()
 
@@ -156,11 +177,12 @@ def site():
                     res.setdefault(name, {"stem": stem})[width] = m
                     if stem in SCREENS:
                         page.screenshot(path=str(OUT / "screens" / f"{stem}-{width}.png"), full_page=True)
+                if width == DESKTOP: searches = {q: _search(page, base + "index.html", q) for q in SEARCHES}
                 ctx.close()
             browser.close()
     finally:
         srv.shutdown(); srv.server_close()
-    return {"pages": res, "base": base, "blocked": sorted(blocked)}
+    return {"pages": res, "base": base, "blocked": sorted(blocked), "searches": searches}
 
 
 def _exempt(stem): return bool(ALLOW.get(stem))
@@ -349,7 +371,34 @@ def test_sidebar_lists_every_page():
         for it in items:
             if "contents" in it: yield from hrefs(it["contents"])
             else: yield it["href"] if isinstance(it, dict) else it
-    listed = list(hrefs(cfg["website"]["sidebar"]["contents"]))
+    bars = {b["id"]: list(hrefs(b["contents"])) for b in cfg["website"]["sidebar"]}
+    listed = bars["en"]
     assert {p.name for p in NBS.glob("*.ipynb")} <= set(listed)
+    assert {p.name for p in NBS.glob("*.zh.qmd")} <= set(bars["zh"])
     chapters = [h for h in listed if h[:2].isdigit() and int(h[:2]) < 90]
     assert chapters == sorted(chapters) and chapters.index("05a_training.ipynb") == chapters.index("05_network.ipynb") + 1
+
+
+@needs_site
+def test_language_switch_pairs_the_editions(site):
+    "Every page links to the same page in the other language, which links back; `<html lang>` is en or zh."
+    base, pages, bad = site["base"], site["pages"], {}
+    for p, v in pages.items():
+        m, zh = v[DESKTOP], p.endswith(".zh.html")
+        if m["lang"] != ("zh" if zh else "en"): bad.setdefault(p, []).append(f"<html lang={m['lang']!r}>")
+        if p in ("404.html",): continue
+        twin = (m["switch"] or "")[len(base):]
+        if twin != (p.replace(".zh.html", ".html") if zh else p.replace(".html", ".zh.html")):
+            bad.setdefault(p, []).append(f"switch goes to {twin!r}")
+        elif (pages.get(twin, {}).get(DESKTOP, {}).get("switch") or "")[len(base):] != p:
+            bad.setdefault(p, []).append(f"{twin} does not link back")
+    assert sum(p.endswith(".zh.html") for p in pages) >= 19, "the Chinese edition has every page"
+    assert not bad, _report(site, "language switch", bad)
+    _report(site, "language switch", {})
+
+
+@needs_site
+def test_search_finds_both_editions(site):
+    bad = {q: f"found {found[:6]}, not {SEARCHES[q]}" for q, found in site["searches"].items() if SEARCHES[q] not in found}
+    assert not bad, _report(site, "search", bad)
+    _report(site, "search", {})

@@ -5,6 +5,8 @@ With Quarto on PATH: `nbdev-docs` renders the site into `_docs/` (checked: `_doc
 `tools/mathjax.py` copies the pinned MathJax (npm `mathjax@3.2.2`) into `_docs/mathjax/`, so the math
 typesets with no network (`nbs/_quarto.yml` points `html-math-method` there).
 `--proc-only` builds `_proc/` and stops (the test suite uses it to check the doc build).
+`--check-fonts` exits with status 4 and what to install when matplotlib has no font with Chinese glyphs
+(the figures' labels are bilingual); `make book` runs it before executing the notebooks.
 Without Quarto: the notebooks are still processed into `_proc/` (what Quarto would render) and
 the script exits with status 3 and a message on how to install Quarto.
 """
@@ -27,6 +29,13 @@ Then run `make book` again (or just `.venv/bin/nbdev-docs`). Preview locally wit
 `.venv/bin/nbdev-preview`."""
 
 
+def copy_includes(cfg):
+    "Copy `nbs/_*.md` into `_proc/`: files Quarto includes (the glossary's table), which nbdev skips for the `_`."
+    cache = Path(cfg.config_path) / "_proc"
+    cache.mkdir(exist_ok=True)
+    for f in Path(cfg.nbs_path).glob("_*.md"): shutil.copy2(f, cache / f.name)
+
+
 def proc():
     "What nbdev-proc-nbs does, without its attempt to install Quarto: refresh nbdev.yml, build `_proc/`."
     from nbdev.quarto import refresh_quarto_yml
@@ -47,18 +56,45 @@ _CDN = [re.compile(r'\s*<script src="https://cdnjs\.cloudflare\.com/polyfill/[^"
         re.compile(r'\s*<script type="application/javascript">define\(\'jquery\', \[\],function\(\) \{return window\.jQuery;\}\)</script>')]
 
 
+# Quarto marks an embedded cell (the Chinese pages) with the build machine's path to its notebook
+_LOCAL = re.compile(r' data-notebook="[^"]*"')
+
+
 def strip_network(docs):
     "Remove the scripts Quarto adds from CDNs, so that every page loads with no network (tests/test_site.py checks)."
     for page in Path(docs).glob("*.html"):
         text = page.read_text()
         new = text
         for pat in _CDN: new = pat.sub("", new)
+        new = _LOCAL.sub("", new)
         if new != text: page.write_text(new)
+
+
+FONTS = """No font with Chinese glyphs was found, so the figures' Chinese words would be drawn as boxes.
+
+The book's figures are shared by its English and Chinese editions, so their labels are bilingual; matplotlib
+needs one CJK font (dlnotes.plots.CJK_FONTS lists those it looks for). Install one and run `make book` again:
+  * Debian/Ubuntu: sudo apt-get install fonts-noto-cjk      * Fedora: sudo dnf install google-noto-sans-cjk-fonts
+  * macOS and Windows have one already (PingFang SC, Microsoft YaHei).
+If it is installed and still not found, delete matplotlib's font cache (~/.cache/matplotlib) and retry."""
+
+
+def check_fonts():
+    "Exit status 4 with how to install one, if matplotlib has no CJK font (`make book` runs this first)."
+    from dlnotes.plots import cjk_font
+    font = cjk_font()
+    if font is None:
+        print(FONTS, file=sys.stderr)
+        return 4
+    print(f"Chinese in figures: {font}")
+    return 0
 
 
 def main(argv):
     from nbdev.config import get_config
+    if "--check-fonts" in argv: return check_fonts()
     cfg = get_config()
+    copy_includes(cfg)
     if "--proc-only" in argv:
         proc()
         return 0
