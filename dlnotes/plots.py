@@ -114,7 +114,7 @@ def _xy(v, start):
 def plot_curves(curves, # mapping label -> y sequence or (x, y); or one sequence
                 ax=None, # axes to draw on
                 title=None, # axes title
-                xlabel="epoch", # x-axis label
+                xlabel="epoch (回合)", # x-axis label (the figures are shared by both editions: bilingual)
                 ylabel=None, # y-axis label
                 logx=False, # log scale on x
                 logy=False, # log scale on y
@@ -204,7 +204,7 @@ def plot_hist(samples, # mapping label -> array of values (or one array)
               range=None, # (lo, hi) shared by all histograms; default: all samples' range
               title=None, # axes title
               xlabel=None, # x-axis label
-              ylabel=None, # y-axis label (default: "density" or "count")
+              ylabel=None, # y-axis label (default: "density (密度)" or "count (计数)")
               logy=False): # log y scale
     "Overlaid step histograms of named samples; returns the axes."
     if not isinstance(samples, Mapping): samples = {None: samples}
@@ -223,7 +223,7 @@ def plot_hist(samples, # mapping label -> array of values (or one array)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a range as wide as ±1e308: no warning
         for label, a in arrays.items():
             ax.hist(a[np.isfinite(a)], bins=bins, range=range, density=density, histtype="step", lw=1.5, label=label)
-    return label_ax(ax, title, xlabel, ylabel or ("density" if density else "count"), logy=logy)
+    return label_ax(ax, title, xlabel, ylabel or ("density (密度)" if density else "count (计数)"), logy=logy)
 
 # %% ../nbs/91_plots.ipynb #7138a612
 def show_images(images, # array (n, h, w), or (n, h*w) of square images

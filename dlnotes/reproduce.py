@@ -257,13 +257,15 @@ def plot_ladder(res, # the dict returned by `reproduce`
         from matplotlib.axes import Axes
         check_instance("ax", ax, Axes, "None or matplotlib Axes")
     from dlnotes.plots import plot_curves, label_ax
-    ax = plot_curves({name: a.mean(0) for name, a in res["curves"].items()}, ax=ax, ylabel="accuracy on the rung's evaluation split",
-                     title=f"Nielsen's ladder on {res['dataset']}: mean of {len(res['seeds'])} seed(s); dotted: the book (MNIST)")
+    ax = plot_curves({name: a.mean(0) for name, a in res["curves"].items()}, ax=ax, xlabel="epoch (回合)",
+                     ylabel="accuracy (准确率)")  # words bilingual: the book's two editions share the figure
     for line, r in zip(ax.get_lines(), res["rows"]): ax.axhline(r["book"], color=line.get_color(), ls=":", lw=1)
     from matplotlib.ticker import MaxNLocator
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     label_ax(ax, legend=True)
-    if out is not None: ax.figure.savefig(out, dpi=120)
+    if out is not None:  # a file stands alone, without the page's caption: its title says what it shows
+        label_ax(ax, title=f"Nielsen's ladder on {res['dataset']}: mean of {len(res['seeds'])} seed(s); dotted: the book (MNIST)")
+        ax.figure.savefig(out, dpi=120)
     return ax
 
 # %% ../nbs/92_reproduce.ipynb #3850e7c0

@@ -88,6 +88,7 @@ PROBE = r"""async () => {
           next: !!document.querySelector('.page-navigation .nav-page-next a'),
           source: (document.querySelector('a[href*="/blob/"][href$=".ipynb"], a[href*="/blob/"][href$=".zh.qmd"]') || {}).href || null,
           lang: document.documentElement.lang,
+          imgsrc: imgs.map(i => i.getAttribute('src') || ''),
           switch: (document.querySelector('main p.lang-switch a') || {}).href || null,
           ninteractive: document.querySelectorAll('.dlnotes-interactive').length,
           nmath: document.querySelectorAll('mjx-container').length};
@@ -402,3 +403,28 @@ def test_search_finds_both_editions(site):
     bad = {q: f"found {found[:6]}, not {SEARCHES[q]}" for q, found in site["searches"].items() if SEARCHES[q] not in found}
     assert not bad, _report(site, "search", bad)
     _report(site, "search", {})
+
+
+def _image_digests(page, srcs):
+    "sha256 of each image a page shows (a file of the site, or a data: URI), in page order."
+    import base64, hashlib
+    out = []
+    for src in srcs:
+        if src.startswith("data:"): data = base64.b64decode(src.split(",", 1)[1])
+        else: data = (DOCS / Path(page).parent / unquote(src.split("#")[0])).read_bytes()
+        out.append(hashlib.sha256(data).hexdigest()[:16])
+    return out
+
+
+@needs_site
+def test_both_editions_show_the_same_figures(site):
+    "Single-sourced: a Chinese page shows exactly the English page's images (the same bytes, in the same order)."
+    pages, bad, n = site["pages"], {}, 0
+    for p, v in pages.items():
+        twin = p.replace(".html", ".zh.html")
+        if p.endswith(".zh.html") or twin not in pages: continue
+        en, zh = (_image_digests(q, pages[q][DESKTOP]["imgsrc"]) for q in (p, twin))
+        n += len(en)
+        if en != zh: bad[twin] = f"{len(zh)} images, English page {len(en)}; first difference at #{next((i for i, (a, b) in enumerate(zip(en, zh)) if a != b), min(len(en), len(zh)))}"
+    assert n > 50 and not bad, _report(site, "same figures", bad)
+    _report(site, "same figures", {})

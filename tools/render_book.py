@@ -90,6 +90,39 @@ def check_fonts():
     return 0
 
 
+def share_figures(docs):
+    """Point each Chinese page's figures at the English page's copy of the same file and drop its own.
+
+    Quarto copies every embedded figure into the Chinese page's `*.zh_files/`; they are the same bytes as the
+    English page's (tests/test_site.py checks), so one copy serves both editions and the site stays in budget.
+    Returns the bytes saved."""
+    import hashlib
+    docs, saved = Path(docs), 0
+    digest = lambda f: hashlib.sha256(f.read_bytes()).hexdigest()
+    english = {}
+    for d in docs.glob("*_files"):
+        if d.name.endswith(".zh_files"): continue
+        for f in d.rglob("*"):
+            if f.is_file(): english.setdefault(digest(f), f.relative_to(docs).as_posix())
+    for page in list(docs.glob("*.zh.html")) + list(docs.glob("*.zh.html.md")):
+        text = page.read_text()
+        def swap(m):
+            nonlocal saved
+            f = docs / m.group(2)
+            if not f.is_file(): return m.group(0)
+            twin = english.get(digest(f))
+            return m.group(1) + twin if twin else m.group(0)
+        new = re.sub(r'(src="|\]\(|href=")([^"()#]+\.zh_files/[^"()#]+)', swap, text)
+        if new != text: page.write_text(new)
+    for d in docs.glob("*.zh_files"):
+        for f in d.rglob("*"):
+            if f.is_file() and digest(f) in english and not any(f.relative_to(docs).as_posix() in p.read_text()
+                                                                for p in docs.glob("*.zh.html*")):
+                saved += f.stat().st_size
+                f.unlink()
+    return saved
+
+
 def main(argv):
     from nbdev.config import get_config
     if "--check-fonts" in argv: return check_fonts()
@@ -104,10 +137,12 @@ def main(argv):
         index = Path(cfg.doc_path) / "index.html"
         if not index.exists(): sys.exit(f"Quarto ran but {index} was not produced.")
         strip_network(Path(cfg.doc_path))
+        saved = share_figures(Path(cfg.doc_path))
         sys.path.insert(0, str(Path(__file__).parent))
         import mathjax
         n = mathjax.install(Path(cfg.doc_path) / "mathjax")
-        print(f"Site rendered: {index} (with MathJax {mathjax.VERSION}, {n / 1e6:.1f} MB, for offline math)")
+        print(f"Site rendered: {index} (with MathJax {mathjax.VERSION}, {n / 1e6:.1f} MB, for offline math; "
+              f"the Chinese pages share the English pages' figures, {saved / 1e6:.1f} MB saved)")
         return 0
     proc()
     print(INSTALL, file=sys.stderr)
