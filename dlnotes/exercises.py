@@ -160,7 +160,7 @@ class Result:
 
 def check(id, # the exercise's id, e.g. "00.2"
           answer, # the reader's answer: a number, an array or a function, as the exercise asks
-          lang=None): # "en" or "zh": the report's language; None: $DLNOTES_LANG, else English
+          lang=None): # "en" or "zh": the report's language; None: the environment variable DLNOTES_LANG, else English
     "Run `answer` against exercise `id`'s hidden cases; returns a `Result` (never raises on a wrong answer)."
     check_choice("id", id, tuple(EXERCISES))
     ex, lang = EXERCISES[id], _lang(lang)

@@ -169,8 +169,8 @@ def plot_contours(f, # f(X, Y) -> Z on meshgrid arrays
                   logscale=False, # space levels logarithmically (for functions like Rosenbrock)
                   n=200, # grid points per axis
                   title=None, # axes title
-                  xlabel="$x_1$", # x-axis label
-                  ylabel="$x_2$"): # y-axis label
+                  xlabel="x₁", # x-axis label
+                  ylabel="x₂"): # y-axis label
     "Contour plot of `f` with optional downhill arrows and optimisation paths; returns the axes."
     f, grad = check_callable("f", f), _optional_callable("grad", grad)
     xlim, ylim, n = _limits("xlim", xlim), _limits("ylim", ylim), check_int("n", n, 2, 2000)

@@ -77,7 +77,7 @@ local function zh_figure(div)
   end
   local alt = div.attributes["alt"] or pandoc.utils.stringify(caption)
   local cap_inlines = pandoc.utils.blocks_to_inlines(caption)
-  local cap_html = pandoc.write(pandoc.Pandoc(caption), "html")
+  local cap_html = pandoc.write(pandoc.Pandoc(caption), "html", {html_math_method = "mathjax"})
   local done = false
   rest = rest:walk({
     Figure = function(f) f.caption.long = caption; done = true; return f end,

@@ -113,18 +113,19 @@ def _search(page, url, query):
     "Type `query` into the site's search box (Quarto's autocomplete) and return the result links' pages."
     page.goto(url, wait_until="load", timeout=60_000)
     page.click("#quarto-search .aa-DetachedSearchButton, #quarto-search button, #quarto-search input", timeout=10_000)
-    page.keyboard.type(query, delay=20)
+    page.wait_for_selector("input.aa-Input", state="visible", timeout=10_000)
+    page.fill("input.aa-Input", query)
     try: page.wait_for_selector(".aa-Item a, .aa-Panel a[href]", timeout=10_000)
     except Exception: return []
     hrefs = page.eval_on_selector_all(".aa-Item a[href], .aa-Panel a[href]", "as => as.map(a => a.href)")
     page.keyboard.press("Escape")
-    return sorted({h.split("#")[0].split("/")[-1] for h in hrefs})
+    return sorted({h.split("#")[0].split("?")[0].split("/")[-1] for h in hrefs})
 
 
 def _stale():
     index = DOCS / "index.html"
     if not index.exists(): return True
-    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.qmd"), *NBS.glob("_*.md"), *NBS.glob("*.yml"), *NBS.glob("*.css"),
+    src = [*NBS.glob("*.ipynb"), *NBS.glob("*.qmd"), *NBS.glob("*.md"), *NBS.glob("*.yml"), *NBS.glob("*.css"),
            *NBS.glob("*.scss"), *NBS.glob("*.lua"),
            ROOT / "tools" / "mathjax.py", ROOT / "tools" / "render_book.py"]
     return max(p.stat().st_mtime for p in src) > index.stat().st_mtime or not (DOCS / "mathjax").exists()

@@ -1,7 +1,7 @@
 """Link the glossary terms on the Chinese pages: the first use of a term on a page becomes a link to its
 row of the Chinese glossary, "[过拟合](glossary.zh.html#g-过拟合)"; the same for chapter mentions 第 05 章.
 
-The terms are the first column of `nbs/_glossary_table.md` (the table both glossaries include): each row's
+The terms are the first column of `nbs/glossary_table.md` (the table both glossaries include): each row's
 first cell is `[损失 / 损失函数]{#g-损失}`, every name between the slashes is a term, and the row's anchor
 is the span's id. Longer terms win (小批量 before 批量), and a term is linked once per page, at its first use
 in the prose: code, math, links, headings, embeds, HTML comments, attributes and the front matter are left
@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
-TABLE = NBS / "_glossary_table.md"
+TABLE = NBS / "glossary_table.md"
 GLOSSARY = "glossary.zh.html"
 _ROW = re.compile(r"^\|\s*\[([^\]]+)\]\{#(g-[^}\s]+)\}")
 # spans that are not prose to link

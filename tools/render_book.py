@@ -29,13 +29,6 @@ Then run `make book` again (or just `.venv/bin/nbdev-docs`). Preview locally wit
 `.venv/bin/nbdev-preview`."""
 
 
-def copy_includes(cfg):
-    "Copy `nbs/_*.md` into `_proc/`: files Quarto includes (the glossary's table), which nbdev skips for the `_`."
-    cache = Path(cfg.config_path) / "_proc"
-    cache.mkdir(exist_ok=True)
-    for f in Path(cfg.nbs_path).glob("_*.md"): shutil.copy2(f, cache / f.name)
-
-
 def proc():
     "What nbdev-proc-nbs does, without its attempt to install Quarto: refresh nbdev.yml, build `_proc/`."
     from nbdev.quarto import refresh_quarto_yml
@@ -127,7 +120,6 @@ def main(argv):
     from nbdev.config import get_config
     if "--check-fonts" in argv: return check_fonts()
     cfg = get_config()
-    copy_includes(cfg)
     if "--proc-only" in argv:
         proc()
         return 0

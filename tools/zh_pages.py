@@ -17,6 +17,7 @@ hash of its English text when it was translated), so `stale` lists the prose cha
 Usage: python tools/zh_pages.py skeleton STEM [--force]  write nbs/STEM.zh.qmd with the English text to translate
        python tools/zh_pages.py check [STEM ...]         the structural problems (tests/test_zh.py runs this)
        python tools/zh_pages.py stale [STEM ...]         English cells changed since their translation
+       python tools/zh_pages.py stamp STEM CELL ...      after updating those translations: mark them current
 """
 import json, re, sys, zlib
 from pathlib import Path
@@ -202,6 +203,13 @@ def main(argv):
         for f in found: print(f)
         print(f"{len(found)} problem(s) in {len(args) or len(set(english_stems()) | set(zh_stems()))} page pair(s)")
         return 1 if found else 0
+    if cmd == "stamp":  # the translation of these cells is up to date again: record their English text's hash
+        stem, cells = args[0], args[1:]
+        p, by_id = zh_path(stem), {c["id"]: c for c in notebook(stem)["cells"]}
+        text = MARKER.sub(lambda m: f"<!-- en {m.group(1)} {digest(src(by_id[m.group(1)]))} -->"
+                          if m.group(1) in cells and m.group(1) in by_id else m.group(0), p.read_text())
+        p.write_text(text); print(f"stamped {', '.join(cells)} in {p.name}")
+        return 0
     if cmd == "stale":
         n = 0
         for stem in args or zh_stems():
