@@ -266,12 +266,14 @@ def test_no_page_wider_than_a_phone(site):
 
 @needs_site
 def test_previous_next_navigation(site):
-    pages = site["pages"]
-    no_prev = [p for p, v in pages.items() if not v[DESKTOP]["prev"]]
-    no_next = [p for p, v in pages.items() if not v[DESKTOP]["next"]]
-    bad = {p: "no previous/next links" for p in set(no_prev) & set(no_next)}
-    bad.update({p: "no previous link (only the first page may lack one)" for p in no_prev[1:] if p not in bad})
-    bad.update({p: "no next link (only the last page may lack one)" for p in no_next[1:] if p not in bad})
+    pages, bad = site["pages"], {}
+    for zh in (False, True):  # each edition is one sequence: only its first page lacks "previous", its last "next"
+        edition = {p: v for p, v in pages.items() if p.endswith(".zh.html") == zh}
+        no_prev = [p for p, v in edition.items() if not v[DESKTOP]["prev"]]
+        no_next = [p for p, v in edition.items() if not v[DESKTOP]["next"]]
+        bad.update({p: "no previous/next links" for p in set(no_prev) & set(no_next)})
+        bad.update({p: "no previous link (only the first page may lack one)" for p in no_prev[1:] if p not in bad})
+        bad.update({p: "no next link (only the last page may lack one)" for p in no_next[1:] if p not in bad})
     assert not bad, _report(site, "navigation", bad)
     assert {v["stem"] for p, v in pages.items() if v[DESKTOP]["source"]} >= {"00_guess", "index"}
     assert all("/blob/main/nbs/" in v[DESKTOP]["source"] for v in pages.values() if v[DESKTOP]["source"])
@@ -383,11 +385,11 @@ def test_sidebar_lists_every_page():
 
 @needs_site
 def test_language_switch_pairs_the_editions(site):
-    "Every page links to the same page in the other language, which links back; `<html lang>` is en or zh."
+    "Every page links to the same page in the other language, which links back; `<html lang>` is en or zh (zh-Hans)."
     base, pages, bad = site["base"], site["pages"], {}
     for p, v in pages.items():
         m, zh = v[DESKTOP], p.endswith(".zh.html")
-        if m["lang"] != ("zh" if zh else "en"): bad.setdefault(p, []).append(f"<html lang={m['lang']!r}>")
+        if m["lang"].split("-")[0] != ("zh" if zh else "en"): bad.setdefault(p, []).append(f"<html lang={m['lang']!r}>")
         if p in ("404.html",): continue
         twin = (m["switch"] or "")[len(base):]
         if twin != (p.replace(".zh.html", ".html") if zh else p.replace(".html", ".zh.html")):
