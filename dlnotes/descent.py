@@ -85,7 +85,7 @@ def gradient_descent(grad, # function x -> gradient of the objective at x (same 
                      x0, # starting point: a number or an array
                      lr, # learning rate η > 0
                      steps): # number of updates, >= 1
-    "The points x0, x1, …, x_steps of x ← x − lr·grad(x), as an array of shape (steps + 1, *x0.shape)."
+    "The points x0, x1, …, x_steps of x ← x − lr·grad(x), as an array of shape (steps + 1) + x0.shape."
     grad, lr, steps = check_callable("grad", grad), check_real("lr", lr, 0, low_open=True), check_int("steps", steps, 1)
     path = [np.array(check_array("x0", x0, dtype=np.float64, finite=True))]
     with np.errstate(over="ignore", invalid="ignore"):

@@ -17,7 +17,7 @@ from .descent import Parameter
 
 # %% ../nbs/07_init.ipynb #f8bbcaab
 def calculate_fans(w): # an ndarray, a `Parameter`, or a shape tuple
-    "`(fan_in, fan_out)` of a weight with torch's convention: shape (n_out, n_in, *kernel)."
+    "`(fan_in, fan_out)` of a weight with torch's convention: shape (n_out, n_in) + kernel."
     shape = tuple(w) if isinstance(w, tuple) else _array(w).shape
     if len(shape) < 2: fail_value("w", "a weight with >= 2 dimensions (n_out, n_in, ...): fan_in and fan_out need both", w, f"shape {shape}")
     if 0 in shape: fail_value("w", "a weight without zero-size dimensions (its fans would be 0; torch only warns)", w, f"shape {shape}")
