@@ -4,8 +4,8 @@ row of the Chinese glossary, "[过拟合](glossary.zh.html#g-过拟合)"; the sa
 The terms are the first column of `nbs/glossary_table.md` (the table both glossaries include): each row's
 first cell is `[损失 / 损失函数]{#g-损失}`, every name between the slashes is a term, and the row's anchor
 is the span's id. Longer terms win (小批量 before 批量), and a term is linked once per page, at its first use
-in the prose: code, math, links, headings, embeds, HTML comments, attributes and the front matter are left
-alone. A chapter mention `第 05 章` links to that chapter's Chinese page (only if not linked already).
+in the prose: code, math, links, headings, tables (a summary row is no place for a dozen links), embeds,
+HTML comments, attributes and the front matter are left alone. A chapter mention `第 05 章` links to that chapter's Chinese page (only if not linked already).
 Usage: python tools/link_glossary.py [PAGE.zh.qmd ...]          rewrite in place (default: every Chinese page)
        python tools/link_glossary.py --check [PAGE.zh.qmd ...]  list what would be linked, exit 1 if any
 tests/test_zh.py fails on anything --check reports.
@@ -20,7 +20,7 @@ GLOSSARY = "glossary.zh.html"
 _ROW = re.compile(r"^\|\s*\[([^\]]+)\]\{#(g-[^}\s]+)\}")
 # spans that are not prose to link
 _PROTECT = re.compile(r"\A---\n.*?\n---\n|<!--.*?-->|\{\{<.*?>\}\}|```.*?```|\[[^\]]*\]\([^)]*\)|\[[^\]]*\]\{[^}]*\}|"
-                      r"`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|<[^>]+>|(?m:^#{1,6} [^\n]*$)|(?m:^:::[^\n]*$)|\w+=\"[^\"]*\"", re.S)
+                      r"`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|<[^>]+>|(?m:^#{1,6} [^\n]*$)|(?m:^:::[^\n]*$)|(?m:^\|[^\n]*$)|\w+=\"[^\"]*\"", re.S)
 _CHAPTER = re.compile(r"第\s*(\d\d[a-z]?)\s*章")
 
 
