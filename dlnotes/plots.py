@@ -314,7 +314,8 @@ def md_table(rows, # sequence of rows, each a sequence of cells (numbers, string
     align = list(align)
     if len(align) != len(headers) or not all(a in rule for a in align):
         fail_value("align", f"one of 'l', 'r', 'c' per column ({len(headers)})", align)
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
+    head = [h.replace("|", "\\|") for h in headers]  # a "|" in a title ("|w| < 0.01") is not a column break
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
     lines += ["| " + " | ".join(_cell(v, f) for v, f in zip(r, fmts)) + " |" for r in rows]
     return MdTable("\n".join(lines))
 

@@ -9,7 +9,8 @@
 --   * links to an English page (`02_descent.ipynb#anchor`) go to its Chinese page, same anchor;
 --   * every `##`… heading takes the anchor of the English heading in the same place, so the anchors (and
 --     every link to a section) are the same in both editions;
---   * a line break in the source next to Chinese text is no space.
+--   * a line break in the source between Chinese characters is no space;
+--   * the glossary's section links read the Chinese section titles.
 
 local function input_path()
   return (quarto and quarto.doc and quarto.doc.input_file) or (PANDOC_STATE and PANDOC_STATE.input_files[1]) or ""
@@ -48,8 +49,8 @@ local function switch_block()
 end
 
 -- the anchors of the English notebook's `##`… headings (its markdown cells, read as Quarto reads them), in order
-local function english_anchors()
-  local f = io.open(DIR .. "/" .. EN_STEM .. ".ipynb", "r")
+local function english_anchors(stem)
+  local f = io.open(DIR .. "/" .. (stem or EN_STEM) .. ".ipynb", "r")
   if not f then return {} end
   local nb = pandoc.json.decode(f:read("a"), false)
   f:close()
@@ -98,9 +99,10 @@ local function zh_exercise(div)
   return div.content:walk({Div = function(d) if is_embed_output(d) then return {} end end})
 end
 
--- A line break in the source between Chinese text and anything (a soft break) is no space in Chinese:
--- dropped when the character before or after it is CJK or full-width punctuation (U+3000–U+9FFF, U+FF00–U+FFEF).
+-- A line break in the source (a soft break) between two Chinese characters is no space, nor next to full-width
+-- punctuation（，。）; between Chinese and Latin text it stays a space, as Chinese typesetting wants ("沿用 Python").
 local function wide(cp) return cp and ((cp >= 0x3000 and cp <= 0x9FFF) or (cp >= 0xFF00 and cp <= 0xFFEF)) end
+local function punct(cp) return cp and ((cp >= 0x3000 and cp <= 0x303F) or (cp >= 0xFF00 and cp <= 0xFFEF)) end
 local function first_cp(el) if el and el.t == "Str" and #el.text > 0 then return utf8.codepoint(el.text, 1) end end
 local function last_cp(el)
   if el and el.t == "Str" and #el.text > 0 then return utf8.codepoint(el.text, utf8.offset(el.text, -1)) end
@@ -108,15 +110,44 @@ end
 local function join_chinese_lines(inlines)
   local out = pandoc.Inlines({})
   for i, el in ipairs(inlines) do
-    if not (el.t == "SoftBreak" and (wide(last_cp(inlines[i - 1])) or wide(first_cp(inlines[i + 1])))) then out:insert(el) end
+    local before, after = last_cp(inlines[i - 1]), first_cp(inlines[i + 1])
+    local join = (wide(before) and wide(after)) or punct(before) or punct(after)
+    if not (el.t == "SoftBreak" and join) then out:insert(el) end
   end
   return out
+end
+
+-- anchor -> the Chinese page's heading text there, for a chapter `stem` (headings pair up in order)
+local zh_titles = {}
+local function zh_heading(stem, anchor)
+  if not zh_titles[stem] then
+    local map, f = {}, io.open(DIR .. "/" .. stem .. ".zh.qmd", "r")
+    if f then
+      local doc, anchors, k = pandoc.read(f:read("a"), "markdown"), english_anchors(stem), 0
+      f:close()
+      for _, b in ipairs(doc.blocks) do
+        if b.t == "Header" and b.level >= 2 then
+          k = k + 1
+          if anchors[k] then map[anchors[k]] = pandoc.utils.stringify(b.content) end
+        end
+      end
+    end
+    zh_titles[stem] = map
+  end
+  return zh_titles[stem][anchor]
 end
 
 local function localize_link(link)
   local stem, anchor = link.target:match("^([%w_%-]+)%.ipynb(#?.*)$")
   if stem and not link.target:match("^%a+://") and zh_exists(stem) then
     link.target = html_name(stem) .. ".zh.html" .. anchor
+    -- a section link that shows the English title ("00 · The game", the glossary's) shows the Chinese one
+    local num = pandoc.utils.stringify(link.content):match("^(%d%d%a?) · ")
+    local title = num and anchor ~= "" and zh_heading(stem, anchor:sub(2))
+    if title then
+      link.content = pandoc.Inlines({pandoc.Str(num .. " · " .. title)})
+      link.title = title
+    end
     return link
   end
 end

@@ -116,6 +116,27 @@ def share_figures(docs):
     return saved
 
 
+# The footer comes from nbs/_quarto.yml (site-wide, English); on the Chinese pages it reads in Chinese and its
+# glossary link goes to the Chinese glossary (tests/test_site.py checks both editions' footers).
+ZH_FOOTER = {'<p>dlnotes — deep-learning fundamentals, tested (深度学习基础). Apache-2.0.</p>':
+             '<p>dlnotes：经过检验的深度学习基础。Apache-2.0 许可。</p>',
+             '<p>Source on GitHub</p>': '<p>GitHub 上的源代码</p>',
+             'href="./glossary.html">\n<p>Glossary (术语表)</p>': 'href="./glossary.zh.html">\n<p>术语表</p>'}
+
+
+def localize_footers(docs):
+    "The Chinese pages' footer in Chinese (ZH_FOOTER); returns how many pages changed."
+    n = 0
+    for page in Path(docs).glob("*.zh.html"):
+        text = page.read_text()
+        head, sep, foot = text.rpartition('<footer class="footer">')
+        if not sep: continue
+        new = foot
+        for en, zh in ZH_FOOTER.items(): new = new.replace(en, zh)
+        if new != foot: page.write_text(head + sep + new); n += 1
+    return n
+
+
 def main(argv):
     from nbdev.config import get_config
     if "--check-fonts" in argv: return check_fonts()
@@ -130,6 +151,7 @@ def main(argv):
         if not index.exists(): sys.exit(f"Quarto ran but {index} was not produced.")
         strip_network(Path(cfg.doc_path))
         saved = share_figures(Path(cfg.doc_path))
+        localize_footers(Path(cfg.doc_path))
         sys.path.insert(0, str(Path(__file__).parent))
         import mathjax
         n = mathjax.install(Path(cfg.doc_path) / "mathjax")
