@@ -128,7 +128,7 @@ local function zh_heading(stem, anchor)
       for _, b in ipairs(doc.blocks) do
         if b.t == "Header" and b.level >= 2 then
           k = k + 1
-          if anchors[k] then map[anchors[k]] = pandoc.utils.stringify(b.content) end
+          if anchors[k] then map[anchors[k]] = b.content end
         end
       end
     end
@@ -144,9 +144,9 @@ local function localize_link(link)
     -- a section link that shows the English title ("00 · The game", the glossary's) shows the Chinese one
     local num = pandoc.utils.stringify(link.content):match("^(%d%d%a?) · ")
     local title = num and anchor ~= "" and zh_heading(stem, anchor:sub(2))
-    if title then
-      link.content = pandoc.Inlines({pandoc.Str(num .. " · " .. title)})
-      link.title = title
+    if title then  -- the heading's own inlines (its math stays math); the hover title is its plain text
+      link.content = pandoc.Inlines({pandoc.Str(num .. " · ")}) .. title
+      link.title = pandoc.utils.stringify(title)
     end
     return link
   end

@@ -88,7 +88,7 @@ PROBE = r"""async () => {
           next: !!document.querySelector('.page-navigation .nav-page-next a'),
           source: (document.querySelector('a[href*="/blob/"][href$=".ipynb"], a[href*="/blob/"][href$=".zh.qmd"]') || {}).href || null,
           lang: document.documentElement.lang,
-          footer: [...document.querySelectorAll('footer a[href]')].map(a => a.getAttribute('href') + ' ' + a.textContent.trim()),
+          footer: [...document.querySelectorAll('footer a[href]')].map(a => (a.getAttribute('href') || '').split('/').pop() + ' ' + a.textContent.trim()),
           imgsrc: imgs.map(i => i.getAttribute('src') || ''),
           switch: (document.querySelector('main p.lang-switch a') || {}).href || null,
           ninteractive: document.querySelectorAll('.dlnotes-interactive').length,
@@ -398,7 +398,7 @@ def test_language_switch_pairs_the_editions(site):
         elif (pages.get(twin, {}).get(DESKTOP, {}).get("switch") or "")[len(base):] != p:
             bad.setdefault(p, []).append(f"{twin} does not link back")
     for p, v in pages.items():  # the footer's glossary link: to the glossary of the page's own edition
-        want = "./glossary.zh.html 术语表" if p.endswith(".zh.html") else "./glossary.html Glossary (术语表)"
+        want = "glossary.zh.html 术语表" if p.endswith(".zh.html") else "glossary.html Glossary (术语表)"
         if want not in v[DESKTOP]["footer"]: bad.setdefault(p, []).append(f"footer lacks {want!r}")
     assert sum(p.endswith(".zh.html") for p in pages) >= 19, "the Chinese edition has every page"
     assert not bad, _report(site, "language switch", bad)
