@@ -103,7 +103,7 @@ LANGS = ("en", "zh")  # the book's two editions: a report and its hints come in 
 
 def _lang(lang):
     "`lang` checked; None: the environment variable DLNOTES_LANG if set, else English."
-    return check_choice("lang", os.environ.get("DLNOTES_LANG") or "en" if lang is None else lang, LANGS)
+    return check_choice("lang", (os.environ.get("DLNOTES_LANG") or "en") if lang is None else lang, LANGS)
 
 @dataclass(frozen=True)
 class Say:

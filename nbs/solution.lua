@@ -7,14 +7,23 @@ local function english_notebook()
   return stem and (stem .. ".ipynb") or nil
 end
 
+local notebooks = {}  -- path -> the decoded notebook: a page's shortcodes read it once
+
+local function read_notebook(path, id)
+  if not notebooks[path] then
+    local fh = path and io.open(path, "r")
+    if not fh then error("solution " .. id .. ": no English notebook beside " .. tostring(path)) end
+    notebooks[path] = pandoc.json.decode(fh:read("a"), false)
+    fh:close()
+  end
+  return notebooks[path]
+end
+
 return {
   ["solution"] = function(args)
     local id = pandoc.utils.stringify(args[1] or "")
     local path = english_notebook()
-    local fh = path and io.open(path, "r")
-    if not fh then error("solution " .. id .. ": no English notebook beside " .. tostring(path)) end
-    local nb = pandoc.json.decode(fh:read("a"), false)
-    fh:close()
+    local nb = read_notebook(path, id)
     local want = 'title="Solution ' .. id .. '"'
     for _, c in ipairs(nb.cells) do
       local s = type(c.source) == "table" and table.concat(c.source) or (c.source or "")

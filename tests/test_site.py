@@ -435,3 +435,18 @@ def test_both_editions_show_the_same_figures(site):
         if en != zh: bad[twin] = f"{len(zh)} images, English page {len(en)}; first difference at #{next((i for i, (a, b) in enumerate(zip(en, zh)) if a != b), min(len(en), len(zh)))}"
     assert n > 50 and not bad, _report(site, "same figures", bad)
     _report(site, "same figures", {})
+
+
+def test_chinese_pages_share_the_english_figures(tmp_path):
+    "Without rendering: a Chinese page's copy of a figure is replaced by the English page's file; others stay."
+    import render_book
+    (tmp_path / "a_files/figure-html").mkdir(parents=True); (tmp_path / "a.zh_files/figure-html").mkdir(parents=True)
+    (tmp_path / "a_files/figure-html/x.png").write_bytes(b"same")
+    (tmp_path / "a.zh_files/figure-html/a-x.png").write_bytes(b"same")
+    (tmp_path / "a.zh_files/figure-html/own.png").write_bytes(b"only here")
+    (tmp_path / "a.zh.html").write_text('<img src="a.zh_files/figure-html/a-x.png"><img src="a.zh_files/figure-html/own.png">')
+    (tmp_path / "a.zh.html.md").write_text("![](a.zh_files/figure-html/a-x.png)")
+    assert render_book.share_figures(tmp_path) == 4
+    assert (tmp_path / "a.zh.html").read_text() == '<img src="a_files/figure-html/x.png"><img src="a.zh_files/figure-html/own.png">'
+    assert (tmp_path / "a.zh.html.md").read_text() == "![](a_files/figure-html/x.png)"
+    assert not (tmp_path / "a.zh_files/figure-html/a-x.png").exists() and (tmp_path / "a.zh_files/figure-html/own.png").exists()

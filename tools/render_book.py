@@ -90,27 +90,29 @@ def share_figures(docs):
     English page's (tests/test_site.py checks), so one copy serves both editions and the site stays in budget.
     Returns the bytes saved."""
     import hashlib
+    from functools import lru_cache
     docs, saved = Path(docs), 0
-    digest = lambda f: hashlib.sha256(f.read_bytes()).hexdigest()
+    digest = lru_cache(maxsize=None)(lambda f: hashlib.sha256(f.read_bytes()).hexdigest())
     english = {}
     for d in docs.glob("*_files"):
         if d.name.endswith(".zh_files"): continue
         for f in d.rglob("*"):
             if f.is_file(): english.setdefault(digest(f), f.relative_to(docs).as_posix())
+
+    def swap(m):
+        f = docs / m.group(2)
+        twin = english.get(digest(f)) if f.is_file() else None
+        return m.group(1) + twin if twin else m.group(0)
+    texts = []
     for page in list(docs.glob("*.zh.html")) + list(docs.glob("*.zh.html.md")):
         text = page.read_text()
-        def swap(m):
-            nonlocal saved
-            f = docs / m.group(2)
-            if not f.is_file(): return m.group(0)
-            twin = english.get(digest(f))
-            return m.group(1) + twin if twin else m.group(0)
         new = re.sub(r'(src="|\]\(|href=")([^"()#]+\.zh_files/[^"()#]+)', swap, text)
         if new != text: page.write_text(new)
+        texts.append(new)
+    used = "\n".join(texts)  # what the Chinese pages still refer to after the swap
     for d in docs.glob("*.zh_files"):
         for f in d.rglob("*"):
-            if f.is_file() and digest(f) in english and not any(f.relative_to(docs).as_posix() in p.read_text()
-                                                                for p in docs.glob("*.zh.html*")):
+            if f.is_file() and digest(f) in english and f.relative_to(docs).as_posix() not in used:
                 saved += f.stat().st_size
                 f.unlink()
     return saved

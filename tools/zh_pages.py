@@ -134,10 +134,11 @@ def page_problems(stem):
     if not re.search(rf"^output-file:\s*{re.escape(output_file(stem))}\s*$", front, re.M):
         out.append(f"{p.name}: front matter lacks `output-file: {output_file(stem)}`")
     if not re.search(r"^title:.*[\u4e00-\u9fff]", front, re.M): out.append(f"{p.name}: the title is not Chinese")
-    refs = EMBED.findall(text)
+    refs, books = EMBED.findall(text), {stem: by_id}  # books: notebook -> its cells by id (an embed may name another)
     for nb, cid, opts in refs:
-        c = json.loads((NBS / f"{nb}.ipynb").read_text()) if nb != stem and (NBS / f"{nb}.ipynb").exists() else None
-        cell = {x["id"]: x for x in c["cells"]}.get(cid) if c else by_id.get(cid) if nb == stem else None
+        if nb not in books:
+            books[nb] = {x["id"]: x for x in notebook(nb)["cells"]} if (NBS / f"{nb}.ipynb").exists() else {}
+        cell = books[nb].get(cid)
         if cell is None: out.append(f"{p.name}: embed {nb}.ipynb#{cid} names no cell"); continue
         how = shown(cell)
         if how is None: out.append(f"{p.name}: embed {nb}.ipynb#{cid} is a hidden cell")
@@ -160,8 +161,9 @@ def page_problems(stem):
         if not re.search(r'alt="[^"]*[\u4e00-\u9fff][^"]*"', m.group(1)): out.append(f"{p.name}: a zh-fig has no Chinese alt text")
         if not re.search(r"[\u4e00-\u9fff]", body): out.append(f"{p.name}: a zh-fig has no Chinese caption")
     en_headings = [l for c in cells if c["cell_type"] == "markdown" for l in headings(src(c))]
-    if headings(text.split("\n---", 1)[-1]) != en_headings:
-        out.append(f"{p.name}: its ## headings ({len(headings(text))}) do not follow the English ones ({len(en_headings)}) one for one"
+    zh_headings = headings(text.split("\n---", 1)[-1])
+    if zh_headings != en_headings:
+        out.append(f"{p.name}: its ## headings ({len(zh_headings)}) do not follow the English ones ({len(en_headings)}) one for one"
                    " (zh.lua gives each the English heading's anchor, in order)")
     en_solutions = [m.group(1) for c in cells if c["cell_type"] == "markdown" for m in _CALLOUT.finditer(src(c))]
     if SOLUTION.findall(text) != en_solutions: out.append(f"{p.name}: solutions {SOLUTION.findall(text)} != English {en_solutions}")
